@@ -26,6 +26,15 @@ STAGES = (
 )
 FEATURES = 1280
 _BN = {"epsilon": 1e-3, "momentum": 0.99}
+# EfficientNet's own initialiser: keeps activations alive through 16 blocks in random models.
+_INIT = {"distribution": "truncated_normal", "mode": "fan_out", "scale": 2.0}
+
+
+def _conv(filters: int, kernel: int, name: str, stride: int = 1) -> keras.layers.Conv2D:
+    return keras.layers.Conv2D(
+        filters, kernel, stride, padding="same", use_bias=False, name=name,
+        kernel_initializer=keras.initializers.VarianceScaling(**_INIT),
+    )
 
 
 def pytorch_weights_path() -> Path:
@@ -44,15 +53,16 @@ def _block(x, index: int, kernel: int, stride: int, expand: int, out_channels: i
     in_channels = x.shape[-1]
     h = x
     if expand != 1:
-        h = keras.layers.Conv2D(in_channels * expand, 1, use_bias=False, name=f"{prefix}.expand_conv")(h)
+        h = _conv(in_channels * expand, 1, f"{prefix}.expand_conv")(h)
         h = _bn(f"{prefix}.bn0")(h)
         h = keras.layers.ReLU(6.0)(h)
     h = keras.layers.DepthwiseConv2D(
-        kernel, stride, padding="same", use_bias=False, name=f"{prefix}.depthwise_conv"
+        kernel, stride, padding="same", use_bias=False, name=f"{prefix}.depthwise_conv",
+        depthwise_initializer=keras.initializers.VarianceScaling(**_INIT),
     )(h)
     h = _bn(f"{prefix}.bn1")(h)
     h = keras.layers.ReLU(6.0)(h)
-    h = keras.layers.Conv2D(out_channels, 1, use_bias=False, name=f"{prefix}.project_conv")(h)
+    h = _conv(out_channels, 1, f"{prefix}.project_conv")(h)
     h = _bn(f"{prefix}.bn2")(h)
     if stride == 1 and in_channels == out_channels:
         h = keras.layers.Add()([x, h])
@@ -63,7 +73,7 @@ def build(input_size: int, include_top: bool = False) -> keras.Model:
     """Lite0 taking raw 0..255 RGB pixels; outputs 1280 pooled features (or 1000 logits)."""
     inputs = keras.Input((input_size, input_size, 3), name="pixels")
     x = keras.layers.Rescaling(1 / 128, offset=-127 / 128, name="scale")(inputs)
-    x = keras.layers.Conv2D(32, 3, 2, padding="same", use_bias=False, name="conv_stem")(x)
+    x = _conv(32, 3, "conv_stem", stride=2)(x)
     x = _bn("bn0")(x)
     x = keras.layers.ReLU(6.0)(x)
     index = 0
@@ -71,7 +81,7 @@ def build(input_size: int, include_top: bool = False) -> keras.Model:
         for r in range(repeats):
             x = _block(x, index, kernel, stride if r == 0 else 1, expand, out_channels)
             index += 1
-    x = keras.layers.Conv2D(FEATURES, 1, use_bias=False, name="conv_head")(x)
+    x = _conv(FEATURES, 1, "conv_head")(x)
     x = _bn("bn1")(x)
     x = keras.layers.ReLU(6.0)(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)

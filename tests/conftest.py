@@ -1,0 +1,61 @@
+"""Shared fixtures: small real images, an untrained run directory and a bundle made from it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.images import noisy_image, smooth_image
+
+TINY_SIZE = 32
+
+
+def make_untrained_run(out: Path, backbone: str = "efficientnet_lite0", input_size: int = TINY_SIZE) -> Path:
+    """A run directory with random weights whose outputs still spread over 0..1.
+
+    Real enough for export, parity and serving tests: it is exactly what training writes,
+    minus the training.
+    """
+    import tf_keras as keras
+
+    from training.config import TrainConfig
+    from training.model import LOGIT_LAYER, build_classifier
+
+    out.mkdir(parents=True, exist_ok=True)
+    config = TrainConfig(data="(none)", backbone=backbone, weights="random", input_size=input_size)
+    keras.utils.set_random_seed(7)
+    model = build_classifier(config)
+    # Scale the head so that logits on real images have a spread of about 2.
+    images = [smooth_image(i, (input_size, input_size)) for i in range(4)]
+    images += [noisy_image(i, (input_size, input_size)) for i in range(4)]
+    pixels = np.stack([np.asarray(im, dtype=np.float32) for im in images])
+    features = keras.Model(model.input, model.get_layer(LOGIT_LAYER).input)(pixels).numpy()
+    rng = np.random.default_rng(7)
+    kernel = rng.normal(size=(features.shape[1], 1)).astype(np.float32)
+    logits = features @ kernel
+    kernel *= 2.0 / max(float(logits.std()), 1e-6)
+    bias = -float((features @ kernel).mean())
+    model.get_layer(LOGIT_LAYER).set_weights([kernel, np.array([bias], np.float32)])
+    model.save_weights(str(out / "model.weights.h5"))
+    config.save(out / "config.json")
+    decision = {"threshold": 0.5, "unsure_band": [0.4, 0.6], "chosen_on": "untrained test run"}
+    (out / "decision.json").write_text(json.dumps(decision))
+    (out / "metrics.json").write_text(json.dumps({"validation": {}}))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """An untrained EfficientNet-Lite0 run at 32 x 32."""
+    return make_untrained_run(tmp_path_factory.mktemp("tiny_run"))
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tiny_run, tmp_path_factory) -> Path:
+    """A bundle exported from ``tiny_run`` (SavedModel, TF.js float16, card.json)."""
+    from convert.export import export_bundle
+
+    return export_bundle(tiny_run, tmp_path_factory.mktemp("bundles") / "tiny", quantize="float16")

@@ -1,0 +1,139 @@
+"""Score encoded images with a run directory or a bundle, the same way for both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from bundle import verdict
+from training.data import Sample
+from training.preprocess import preprocess_bytes
+from training.progress import progress
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class Scored:
+    """One image's result: a probability and verdict, or the error that stopped it."""
+
+    sample: Sample
+    probability: float | None = None
+    verdict: str | None = None
+    error: str | None = None
+
+
+class Scorer:
+    """Turns batches of encoded images into probabilities. Build with ``open_model``."""
+
+    name: str
+    input_size: int
+    threshold: float
+    unsure_band: list[float]
+
+    def probabilities(self, images: list[bytes]) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class RunScorer(Scorer):
+    """A training run's Keras model behind our preprocessing."""
+
+    def __init__(self, path: Path) -> None:
+        from training.runs import load_run
+
+        run = load_run(path)
+        self.name = f"run:{path.name}"
+        self.input_size = run.config.input_size
+        self.threshold = run.decision["threshold"]
+        self.unsure_band = run.decision["unsure_band"]
+        size, model = self.input_size, run.model
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+        def score(images: tf.Tensor) -> tf.Tensor:
+            pixels = tf.map_fn(
+                lambda data: preprocess_bytes(data, size),
+                images,
+                fn_output_signature=tf.TensorSpec([size, size, 3], tf.float32),
+            )
+            return tf.reshape(model(pixels, training=False), [-1])
+
+        self._score = score
+
+    def probabilities(self, images: list[bytes]) -> np.ndarray:
+        return self._score(tf.constant(images, tf.string)).numpy()
+
+
+class BundleScorer(Scorer):
+    """A bundle's SavedModel (its bytes signature does the preprocessing)."""
+
+    def __init__(self, path: Path) -> None:
+        from bundle import load_bundle
+
+        self._bundle = load_bundle(path)
+        card = self._bundle.card
+        self.name = f"{card['name']}@{card.get('version', '?')}"
+        self.input_size = self._bundle.input_size
+        self.threshold = card["threshold"]
+        self.unsure_band = card["unsure_band"]
+
+    def probabilities(self, images: list[bytes]) -> np.ndarray:
+        return self._bundle.predict_bytes(images)
+
+
+def open_model(path: str | Path) -> Scorer:
+    """A scorer for a run directory or a bundle folder."""
+    path = Path(path)
+    if (path / "card.json").is_file():
+        return BundleScorer(path)
+    if (path / "config.json").is_file():
+        return RunScorer(path)
+    raise FileNotFoundError(f"{path}: neither a run directory (config.json) nor a bundle (card.json)")
+
+
+def _read(sample: Sample) -> bytes:
+    size = sample.path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"file too large ({size} bytes)")
+    if size == 0:
+        raise ValueError("empty file")
+    return sample.path.read_bytes()
+
+
+def _score_batch(scorer: Scorer, batch: list[tuple[Sample, bytes]]) -> list[Scored]:
+    try:
+        probs = scorer.probabilities([data for _, data in batch])
+    except tf.errors.InvalidArgumentError:
+        if len(batch) == 1:
+            return [Scored(batch[0][0], error="not a decodable JPEG, PNG, GIF or BMP image")]
+        # One bad image spoils the batch: score them one by one to find it.
+        return [result for item in batch for result in _score_batch(scorer, [item])]
+    return [
+        Scored(sample, float(p), verdict(float(p), scorer.unsure_band))
+        for (sample, _), p in zip(batch, probs)
+    ]
+
+
+def score_samples(
+    scorer: Scorer,
+    samples: Sequence[Sample],
+    batch_size: int = 32,
+    read=_read,
+    label: str = "scoring",
+) -> list[Scored]:
+    """Score every sample; unreadable or undecodable images come back with ``error`` set."""
+    results: list[Scored] = []
+    batch: list[tuple[Sample, bytes]] = []
+    for index, sample in enumerate(progress(samples, label, enabled=len(samples) > 64)):
+        try:
+            batch.append((sample, read(sample)))
+        except (OSError, ValueError) as exc:
+            results.append(Scored(sample, error=str(exc)))
+        if len(batch) == batch_size or (index == len(samples) - 1 and batch):
+            results += _score_batch(scorer, batch)
+            batch = []
+    order = {id(sample): i for i, sample in enumerate(samples)}
+    return sorted(results, key=lambda r: order[id(r.sample)])

@@ -1,0 +1,341 @@
+"""``aiorhuman-train``: fine-tune an ImageNet backbone into an AI-vs-human classifier.
+
+Two phases: the head alone with the backbone frozen (warm-up), then the top of the backbone
+at a lower learning rate. Early stopping and checkpointing follow validation ROC-AUC; an
+interrupted run resumes where it stopped when started again with the same ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+
+def _configure_devices(cpu_devices: int) -> None:
+    """Split the CPU into logical devices (to exercise the distributed path without GPUs)."""
+    import tensorflow as tf
+
+    if cpu_devices > 1:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(cpu_devices)]
+        )
+
+
+def choose_strategy(name: str):
+    """The tf.distribute strategy: multi-worker from TF_CONFIG, mirrored over GPUs, or default."""
+    import tensorflow as tf
+
+    if name == "auto":
+        if "TF_CONFIG" in os.environ:
+            name = "multiworker"
+        elif len(tf.config.list_logical_devices("GPU")) > 1:
+            name = "mirrored"
+        else:
+            name = "default"
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
+        return tf.distribute.MirroredStrategy(devices)
+    if name == "default":
+        return tf.distribute.get_strategy()
+    raise ValueError(f"unknown strategy {name!r}")
+
+
+class _Trainer:
+    """Holds the state of one run while its phases execute."""
+
+    def __init__(self, config, out: Path) -> None:
+        import tensorflow as tf
+        import tf_keras as keras
+
+        from training.data import find_metadata, load_labelled, load_metadata
+        from training.splits import source_holdout, stratified_split
+
+        self.config, self.out = config, out
+        self.keras = keras
+        keras.utils.set_random_seed(config.seed)
+        if tf.config.list_physical_devices("GPU"):
+            keras.mixed_precision.set_global_policy("mixed_float16")
+        self.strategy = choose_strategy(config.strategy)
+
+        samples, report = load_labelled(config.data)
+        print(report.summary(), file=sys.stderr)
+        (out / "data_report.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
+        if len({s.label for s in samples}) < 2:
+            raise SystemExit("training needs images of both labels (ai and human)")
+
+        rest, self.test = samples, []
+        if config.holdout_sources:
+            metadata_path = find_metadata(config.data)
+            if metadata_path is None:
+                raise SystemExit("--holdout-source needs a metadata.csv beside the data")
+            sources = {k: row["source"] for k, row in load_metadata(metadata_path).items()}
+            rest, self.test = source_holdout(samples, sources, config.holdout_sources)
+        elif config.test_fraction:
+            rest, self.test = stratified_split(samples, config.test_fraction, config.seed + 1)
+        self.train, self.val = stratified_split(rest, config.val_fraction, config.seed)
+        splits = {
+            name: [{"file": s.key, "label": s.label} for s in part]
+            for name, part in (("train", self.train), ("validation", self.val), ("test", self.test))
+        }
+        (out / "splits.json").write_text(json.dumps(splits) + "\n")
+        print(
+            f"train {len(self.train)}, validation {len(self.val)}, test {len(self.test)}",
+            file=sys.stderr,
+        )
+
+    def datasets(self):
+        from training.pipeline import eval_dataset, training_dataset
+
+        c = self.config
+        batch = c.batch_size * self.strategy.num_replicas_in_sync
+        train = training_dataset(self.train, c.input_size, batch, c.augment, c.seed)
+        val = eval_dataset(self.val, c.input_size, batch)
+        return train, val
+
+    def class_weight(self) -> dict[int, float]:
+        labels = np.array([s.label for s in self.train])
+        counts = np.bincount(labels, minlength=2)
+        return {k: float(len(labels) / (2 * counts[k])) for k in (0, 1)}
+
+
+def _val_auc_callback(keras, model, val, labels: np.ndarray):
+    from sklearn.metrics import roc_auc_score
+
+    class ValidationAUC(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            probs = model.predict(val, verbose=0).reshape(-1)
+            logs["val_roc_auc"] = float(roc_auc_score(labels, probs))
+            print(f"  validation ROC-AUC {logs['val_roc_auc']:.4f}", file=sys.stderr)
+
+    return ValidationAUC()
+
+
+class _History:
+    """Appends each epoch's logs to history.csv, across phases and resumes."""
+
+    FIELDS = ("epoch", "phase", "loss", "accuracy", "val_loss", "val_accuracy", "val_roc_auc")
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = list(csv.DictReader(path.open())) if path.is_file() else []
+
+    def callback(self, keras, phase: str, offset: int):
+        def on_epoch_end(epoch, logs):
+            row = {"epoch": offset + epoch + 1, "phase": phase}
+            row.update({k: round(float(logs[k]), 6) for k in self.FIELDS[2:] if k in logs})
+            self.rows = [r for r in self.rows if int(r["epoch"]) != row["epoch"]] + [row]
+            with self.path.open("w", newline="") as f:
+                writer = csv.DictWriter(f, self.FIELDS)
+                writer.writeheader()
+                writer.writerows(self.rows)
+
+        return keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)
+
+    def as_floats(self) -> list[dict]:
+        return [
+            {k: (v if k == "phase" else float(v)) for k, v in row.items() if v not in ("", None)}
+            for row in self.rows
+        ]
+
+
+def _run_phase(trainer: _Trainer, model, phase: str, epochs: int, offset: int, lr: float, state: dict, history: _History):
+    keras, out, c = trainer.keras, trainer.out, trainer.config
+    if state.get(phase, {}).get("done") or epochs <= 0:
+        return
+    train, val = trainer.datasets()
+    val_labels = np.array([s.label for s in trainer.val])
+    with trainer.strategy.scope():
+        model.compile(
+            optimizer=keras.optimizers.Adam(lr),
+            loss=keras.losses.BinaryCrossentropy(label_smoothing=c.label_smoothing),
+            metrics=["accuracy"],
+        )
+    best = state.get("best_val_roc_auc")
+    callbacks = [
+        _val_auc_callback(keras, model, val, val_labels),
+        keras.callbacks.ModelCheckpoint(
+            str(out / "model.weights.h5"),
+            monitor="val_roc_auc",
+            mode="max",
+            save_best_only=True,
+            save_weights_only=True,
+            initial_value_threshold=best,
+        ),
+        keras.callbacks.EarlyStopping(monitor="val_roc_auc", mode="max", patience=c.patience),
+        keras.callbacks.BackupAndRestore(str(out / "checkpoints" / phase)),
+        history.callback(keras, phase, offset),
+    ]
+    print(f"phase {phase}: {epochs} epochs at learning rate {lr:g}", file=sys.stderr)
+    model.fit(
+        train,
+        validation_data=val,
+        epochs=epochs,
+        class_weight=trainer.class_weight(),
+        callbacks=callbacks,
+        verbose=1 if sys.stderr.isatty() else 2,
+    )
+    scores = [float(r["val_roc_auc"]) for r in history.rows if r.get("val_roc_auc")]
+    state[phase] = {"done": True}
+    state["best_val_roc_auc"] = max(scores) if scores else best
+    (out / "state.json").write_text(json.dumps(state, indent=2) + "\n")
+
+
+def _finish(trainer: _Trainer, model) -> dict:
+    """Calibrate on validation data, choose threshold and band, write metrics and plots."""
+    from training import metrics as m
+    from training import plots
+    from training.model import fold_calibration
+    from training.pipeline import eval_dataset
+
+    out, c = trainer.out, trainer.config
+    model.load_weights(str(out / "model.weights.h5"))
+    val = eval_dataset(trainer.val, c.input_size, c.batch_size)
+    val_labels = np.array([s.label for s in trainer.val])
+    probs = np.clip(model.predict(val, verbose=0).reshape(-1), 1e-7, 1 - 1e-7)
+    scale, bias = m.fit_platt(val_labels, np.log(probs / (1 - probs)))
+    fold_calibration(model, scale, bias)
+    model.save_weights(str(out / "model.weights.h5"))
+    probs = model.predict(val, verbose=0).reshape(-1)
+    threshold = m.choose_threshold(val_labels, probs)
+    band = m.choose_unsure_band(val_labels, probs, threshold)
+    decision = {
+        "threshold": round(threshold, 4),
+        "unsure_band": band,
+        "calibration": {"method": "platt", "scale": scale, "bias": bias},
+        "chosen_on": "validation",
+    }
+    (out / "decision.json").write_text(json.dumps(decision, indent=2) + "\n")
+    results = {"validation": m.classification_metrics(val_labels, probs, threshold)}
+    results["validation"]["verdicts"] = m.verdict_counts(probs, band)
+    plots.evaluation_plots(val_labels, probs, results["validation"], out / "plots")
+    if trainer.test:
+        test = eval_dataset(trainer.test, c.input_size, c.batch_size)
+        test_labels = np.array([s.label for s in trainer.test])
+        test_probs = model.predict(test, verbose=0).reshape(-1)
+        results["test"] = m.classification_metrics(test_labels, test_probs, threshold)
+        results["test"]["verdicts"] = m.verdict_counts(test_probs, band)
+        plots.evaluation_plots(test_labels, test_probs, results["test"], out / "plots" / "test")
+    (out / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def train(config, out: Path) -> dict:
+    """Run (or resume) training into ``out``; returns the final metrics."""
+    from training import plots
+    from training.backbones import fine_tune_layers
+    from training.model import backbone_of, build_classifier
+
+    out.mkdir(parents=True, exist_ok=True)
+    config.save(out / "config.json")
+    trainer = _Trainer(config, out)
+    state_path = out / "state.json"
+    state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    history = _History(out / "history.csv")
+    with trainer.strategy.scope():
+        model = build_classifier(config)
+    warmup = min(config.warmup_epochs, config.epochs)
+    _run_phase(trainer, model, "warmup", warmup, 0, config.learning_rate, state, history)
+
+    if config.epochs > warmup and config.fine_tune_fraction > 0:
+        if (out / "model.weights.h5").is_file():
+            model.load_weights(str(out / "model.weights.h5"))
+        backbone = backbone_of(model)
+        backbone.trainable = True
+        unfrozen = set(map(id, fine_tune_layers(backbone, config.fine_tune_fraction)))
+        for layer in backbone.layers:
+            layer.trainable = id(layer) in unfrozen
+        print(f"fine-tuning {len(unfrozen)} backbone layers", file=sys.stderr)
+        _run_phase(
+            trainer, model, "finetune", config.epochs - warmup, warmup,
+            config.fine_tune_learning_rate, state, history,
+        )
+    if history.rows:
+        plots.training_curves(history.as_floats(), out / "plots" / "training_curves.png")
+    results = _finish(trainer, model)
+    state["finished"] = True
+    state_path.write_text(json.dumps(state, indent=2) + "\n")
+    return results
+
+
+def parse_args(argv: list[str] | None):
+    from training.augment import AugmentConfig
+    from training.backbones import BACKBONES
+    from training.config import TrainConfig
+
+    d = TrainConfig()
+    p = argparse.ArgumentParser(prog="aiorhuman-train", description=__doc__.splitlines()[0])
+    p.add_argument("--data", required=True, help="train.csv, a folder holding one, or ai/ + human/")
+    p.add_argument("--out", required=True, type=Path, help="run directory (resumed if it exists)")
+    p.add_argument("--backbone", choices=BACKBONES, default=d.backbone)
+    p.add_argument("--weights", default=d.weights,
+                   help="imagenet | hub | random | a Keras weights file (see README)")
+    p.add_argument("--hub-handle", default=d.hub_handle, help="TF Hub handle or local module folder")
+    p.add_argument("--input-size", type=int, default=d.input_size)
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    p.add_argument("--fine-tune-learning-rate", type=float, default=d.fine_tune_learning_rate)
+    p.add_argument("--fine-tune-fraction", type=float, default=d.fine_tune_fraction,
+                   help="share of the backbone's layers (from the top) to fine-tune")
+    p.add_argument("--dropout", type=float, default=d.dropout)
+    p.add_argument("--patience", type=int, default=d.patience)
+    p.add_argument("--val-fraction", type=float, default=d.val_fraction)
+    p.add_argument("--test-fraction", type=float, default=d.test_fraction,
+                   help="hold out this share as a test split, scored at the end")
+    p.add_argument("--holdout-source", action="append", default=[],
+                   help="hold out every image of this metadata.csv source as the test split")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--strategy", choices=("auto", "default", "mirrored", "multiworker"), default="auto")
+    p.add_argument("--cpu-devices", type=int, default=1,
+                   help="split the CPU into N logical devices (tests the distributed path)")
+    p.add_argument("--no-augment", action="store_true")
+    args = p.parse_args(argv)
+    config = replace(
+        d,
+        data=str(args.data), backbone=args.backbone, weights=args.weights,
+        hub_handle=args.hub_handle, input_size=args.input_size, epochs=args.epochs,
+        warmup_epochs=args.warmup_epochs, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, fine_tune_learning_rate=args.fine_tune_learning_rate,
+        fine_tune_fraction=args.fine_tune_fraction, dropout=args.dropout,
+        patience=args.patience, val_fraction=args.val_fraction,
+        test_fraction=args.test_fraction, holdout_sources=args.holdout_source, seed=args.seed,
+        strategy=args.strategy, augment=AugmentConfig(enabled=not args.no_augment),
+    )
+    return config, args
+
+
+def main(argv: list[str] | None = None) -> None:
+    config, args = parse_args(argv)
+    from training.config import TrainConfig
+
+    if (args.out / "config.json").is_file():
+        state_path = args.out / "state.json"
+        if state_path.is_file() and json.loads(state_path.read_text()).get("finished"):
+            raise SystemExit(f"{args.out} holds a finished run; choose another --out")
+        print(f"resuming the run in {args.out} with its saved config", file=sys.stderr)
+        config = TrainConfig.load(args.out / "config.json")
+    _configure_devices(args.cpu_devices)
+    if args.cpu_devices > 1 and config.strategy == "auto":
+        config.strategy = "mirrored"
+    results = train(config, args.out)
+    v = results["validation"]
+    print(
+        f"done: validation ROC-AUC {v['roc_auc']:.4f}, balanced accuracy "
+        f"{v['balanced_accuracy']:.4f}, ECE {v['ece']:.4f}; run in {args.out}"
+    )
+
+
+if __name__ == "__main__":
+    main()
