@@ -1,0 +1,114 @@
+// Build the extension for Chrome and Firefox from one source.
+//
+//   npm run build                       -> dist/chrome/, dist/firefox/, dist/*.zip (release)
+//   npm run build -- --model DIR        the model bundle to ship (default ../models/default,
+//                                       or the AIORHUMAN_MODEL environment variable)
+//   node scripts/build.mjs --test       -> build/test-chrome/, build/test-firefox/ with the
+//                                       test hooks (never shipped; see TEST_BUILD)
+//
+// Only the bundle's card.json and its TF.js model are copied (the SavedModel stays out), after
+// checking each file's sha256 against the card.
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { zipDirectory } from './zip.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = join(ROOT, 'src');
+const WASM_DIR = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    test: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const modelDir = resolve(ROOT, args.model ?? process.env.AIORHUMAN_MODEL ?? '../models/default');
+const outRoot = resolve(ROOT, args.out ?? (args.test ? 'build' : 'dist'));
+const log = args.quiet ? () => {} : (...a) => console.log(...a);
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+/** Check the bundle and return its card and the TF.js files to ship. */
+function readBundle(dir) {
+  const cardPath = join(dir, 'card.json');
+  if (!existsSync(cardPath)) {
+    fail(`no model bundle at ${dir} (card.json missing). Give one with --model DIR or AIORHUMAN_MODEL.`);
+  }
+  const card = JSON.parse(readFileSync(cardPath, 'utf8'));
+  if (card.card_version !== 1) fail(`${cardPath}: card_version ${card.card_version} is not supported`);
+  const modelPath = card.tfjs?.path ?? 'tfjs/model.json';
+  const tfjsDir = dirname(modelPath);
+  const files = Object.keys(card.files ?? {}).filter((f) => f.startsWith(`${tfjsDir}/`));
+  if (!files.includes(modelPath)) fail(`${cardPath}: ${modelPath} is not listed in files`);
+  for (const file of files) {
+    const path = join(dir, file);
+    if (!existsSync(path)) fail(`${dir}: missing ${file}`);
+    const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
+    if (sha !== card.files[file]) fail(`${dir}: ${file} does not match its sha256 in card.json`);
+  }
+  return { card, files };
+}
+
+async function buildTarget(target, bundle, version) {
+  const out = join(outRoot, args.test ? `test-${target}` : target);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+
+  const entryPoints = {
+    background: join(SRC, 'background', `${target}.js`),
+    content: join(SRC, 'content/content.js'),
+    'popup/popup': join(SRC, 'popup/popup.js'),
+    'options/options': join(SRC, 'options/options.js'),
+  };
+  if (target === 'chrome') entryPoints['offscreen/offscreen'] = join(SRC, 'offscreen/offscreen.js');
+  await build({
+    entryPoints,
+    outdir: out,
+    bundle: true,
+    format: 'iife',
+    target: ['chrome120', 'firefox142'],
+    minify: true,
+    legalComments: 'linked',
+    define: { TEST_BUILD: args.test ? 'true' : 'false' },
+    logLevel: 'warning',
+  });
+
+  const manifest = JSON.parse(readFileSync(join(SRC, 'manifest.json'), 'utf8'));
+  manifest.version = version;
+  writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  for (const file of ['popup/popup.html', 'popup/popup.css', 'options/options.html', 'options/options.css']) {
+    cpSync(join(SRC, file), join(out, file));
+  }
+  if (target === 'chrome') cpSync(join(SRC, 'offscreen/offscreen.html'), join(out, 'offscreen/offscreen.html'));
+  cpSync(join(SRC, 'icons'), join(out, 'icons'), { recursive: true });
+  for (const file of WASM_FILES) cpSync(join(WASM_DIR, file), join(out, 'wasm', file));
+  mkdirSync(join(out, 'model'), { recursive: true });
+  cpSync(join(modelDir, 'card.json'), join(out, 'model/card.json'));
+  for (const file of bundle.files) cpSync(join(modelDir, file), join(out, 'model', file));
+  return out;
+}
+
+const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+const bundle = readBundle(modelDir);
+log(`model: ${bundle.card.name} ${bundle.card.version ?? ''} from ${modelDir}`);
+for (const target of ['chrome', 'firefox']) {
+  const out = await buildTarget(target, bundle, version);
+  if (args.test) {
+    log(`${target}: ${out} (test build)`);
+  } else {
+    const zip = join(outRoot, `aiorhuman-${target}-${version}.zip`);
+    const size = zipDirectory(out, zip);
+    log(`${target}: ${out}  ${zip} (${(size / 1024 / 1024).toFixed(2)} MB)`);
+  }
+}

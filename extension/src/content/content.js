@@ -1,0 +1,379 @@
+// The content script: finds the images of the page worth scoring, asks the background for
+// verdicts (visible images first, a few at a time) and shows them as badges. It never reads
+// pixels from the page: the extension fetches the image bytes itself.
+
+import { normalizeSettings, badgesEnabledFor } from '../lib/settings.js';
+import { cssBackgroundUrl, inViewport, isBigEnough, isScorableUrl, isSvgUrl } from '../lib/pageimages.js';
+import { PRIORITY } from '../lib/queue.js';
+import { Badges } from './badges.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+const MAX_IN_FLIGHT = 3; // requests this page has open at once
+const NEAR_MARGIN = 300; // px around the viewport where images are scored ahead of time
+const SLICE_MS = 8; // longest piece of scanning work before yielding to the page
+const MAX_DATA_URL_BYTES = 20 * 1024 * 1024;
+
+let settings = normalizeSettings();
+let enabled = false; // automatic badges on this page
+let badges = null;
+const entries = new Map(); // element -> entry {el, kind, url, state, result, forced, near}
+const waiting = new Set(); // entries ready to be sent
+let inFlight = 0;
+
+const intersection = new IntersectionObserver(onIntersect, { rootMargin: `${NEAR_MARGIN}px` });
+
+function overlay() {
+  badges ??= new Badges({ corner: settings.badgePosition });
+  return badges;
+}
+
+// ---------------------------------------------------------------- finding images
+
+/** The URL an element displays: the chosen srcset / <picture> source for <img>. */
+function urlOf(entry) {
+  if (entry.kind === 'img') return entry.el.currentSrc || entry.el.src || '';
+  const raw = cssBackgroundUrl(getComputedStyle(entry.el).backgroundImage);
+  return raw ? new URL(raw, document.baseURI).href : '';
+}
+
+function track(el, kind) {
+  if (entries.has(el)) return entries.get(el);
+  const entry = { el, kind, url: '', state: 'new', result: null, forced: false, near: false };
+  entries.set(el, entry);
+  intersection.observe(el);
+  return entry;
+}
+
+/** Is this element a large CSS background image? (Only called on elements of a good size.) */
+function hasBackgroundImage(el) {
+  const bg = getComputedStyle(el).backgroundImage;
+  return bg !== 'none' && bg.includes('url(') && !isSvgUrl(cssBackgroundUrl(bg) ?? '');
+}
+
+function consider(el) {
+  if (el.nodeType !== 1 || entries.has(el)) return;
+  if (el.localName === 'img') {
+    track(el, 'img');
+  } else if (el !== document.body && el !== document.documentElement && el.localName !== 'aiorhuman-overlay') {
+    if (el.offsetWidth >= settings.minSize && el.offsetHeight >= settings.minSize && hasBackgroundImage(el)) {
+      track(el, 'bg');
+    }
+  }
+}
+
+// Scanning happens in slices so a page with thousands of elements never blocks for long.
+const scanQueue = [];
+let scanScheduled = false;
+
+function scanLater(root) {
+  scanQueue.push(root);
+  if (!scanScheduled) {
+    scanScheduled = true;
+    setTimeout(scanSlice, 0);
+  }
+}
+
+function scanSlice() {
+  const end = performance.now() + SLICE_MS;
+  while (scanQueue.length && performance.now() < end) {
+    const item = scanQueue[scanQueue.length - 1];
+    if (item.walker === undefined) {
+      scanQueue.pop();
+      if (!item.isConnected || !enabled) continue;
+      consider(item);
+      if (item.firstElementChild) {
+        scanQueue.push({ walker: document.createTreeWalker(item, NodeFilter.SHOW_ELEMENT) });
+      }
+      continue;
+    }
+    let node = null;
+    for (let i = 0; i < 200 && (node = item.walker.nextNode()); i++) consider(node);
+    if (!node) scanQueue.pop();
+  }
+  scanScheduled = scanQueue.length > 0;
+  if (scanScheduled) setTimeout(scanSlice, 0);
+}
+
+const mutations = new MutationObserver((records) => {
+  for (const record of records) {
+    if (record.type === 'childList') {
+      for (const node of record.addedNodes) if (node.nodeType === 1) scanLater(node);
+    } else {
+      const entry = entries.get(record.target);
+      if (entry) reset(entry);
+      else scanLater(record.target);
+    }
+  }
+});
+
+// An element's image changed (new src, srcset choice, lazy load): score it again.
+function reset(entry) {
+  const url = urlOf(entry);
+  if (url === entry.url && entry.state !== 'new') return;
+  if (entry.state === 'done' && !entry.forced) badges?.remove(entry.el);
+  entry.state = 'new';
+  entry.result = null;
+  if (entry.near || entry.forced) check(entry);
+}
+
+function onLoad(event) {
+  const el = event.target;
+  if (el.localName !== 'img') return;
+  const entry = entries.get(el) ?? (enabled ? track(el, 'img') : null);
+  if (entry) reset(entry);
+}
+
+// ---------------------------------------------------------------- scoring
+
+function onIntersect(records) {
+  for (const record of records) {
+    const entry = entries.get(record.target);
+    if (!entry) continue;
+    entry.near = record.isIntersecting;
+    if (entry.near && entry.state === 'new') check(entry);
+  }
+  pump();
+}
+
+/** Decide whether an entry can be scored now, and queue it. */
+function check(entry) {
+  if (!enabled && !entry.forced) return;
+  const { el } = entry;
+  if (entry.kind === 'img') {
+    if (!el.complete) return; // its load event brings it back
+    if (el.naturalWidth === 0) return skip(entry, 'broken');
+  }
+  entry.url = urlOf(entry);
+  if (!isScorableUrl(entry.url)) return skip(entry, isSvgUrl(entry.url) ? 'svg' : 'no-url');
+  if (!entry.forced) {
+    const rect = el.getBoundingClientRect();
+    const natural = entry.kind === 'img' ? isBigEnough(el.naturalWidth, el.naturalHeight, settings.minSize) : true;
+    if (!natural || !isBigEnough(rect.width, rect.height, settings.minSize)) return skip(entry, 'small');
+  }
+  entry.state = 'waiting';
+  waiting.add(entry);
+  pump();
+}
+
+function skip(entry, reason) {
+  entry.state = 'skipped';
+  entry.result = { status: 'skipped', reason };
+  mirror(entry);
+}
+
+/** Send the best waiting entries: right-clicked, then visible, then near the viewport. */
+function pump() {
+  if (inFlight >= MAX_IN_FLIGHT || waiting.size === 0) return;
+  const vw = innerWidth;
+  const vh = innerHeight;
+  const ranked = [];
+  for (const entry of waiting) {
+    let priority = PRIORITY.NEAR;
+    if (entry.forced) priority = PRIORITY.CONTEXT_MENU;
+    else if (inViewport(entry.el.getBoundingClientRect(), vw, vh)) priority = PRIORITY.VISIBLE;
+    else if (!entry.near) continue; // scrolled far away: wait until it comes back
+    ranked.push([priority, entry]);
+  }
+  ranked.sort((a, b) => a[0] - b[0]);
+  for (const [priority, entry] of ranked) {
+    if (inFlight >= MAX_IN_FLIGHT) break;
+    waiting.delete(entry);
+    send(entry, priority);
+  }
+}
+
+async function blobToDataUrl(url) {
+  const blob = await (await fetch(url)).blob();
+  if (blob.size > MAX_DATA_URL_BYTES) throw new Error('too large');
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+async function send(entry, priority) {
+  inFlight++;
+  entry.state = 'working';
+  const url = entry.url;
+  if (entry.forced) overlay().show(entry.el, 'working');
+  mirror(entry);
+  let result;
+  try {
+    // blob: URLs belong to the page: only this script can read them.
+    const dataUrl = url.startsWith('blob:') ? await blobToDataUrl(url) : undefined;
+    result = await api.runtime.sendMessage({ type: 'score', url, dataUrl, priority });
+    result ??= { status: 'error', reason: 'no-answer', message: 'no answer from the extension' };
+  } catch (error) {
+    result = { status: 'error', reason: 'extension', message: String(error?.message ?? error) };
+  }
+  inFlight--;
+  if (entry.url === url && entry.state === 'working') {
+    if (result.status === 'cancelled') entry.state = 'new';
+    else {
+      entry.state = 'done';
+      entry.result = result;
+      render(entry);
+    }
+  }
+  pump();
+}
+
+function render(entry) {
+  const { result } = entry;
+  mirror(entry);
+  if (!entry.forced) {
+    if (!enabled) return;
+    if (result.status === 'skipped') return; // broken / svg: no badge
+    if (result.status === 'ok' && result.verdict === 'human' && !settings.showHuman) return;
+  }
+  overlay().show(entry.el, 'done', result);
+}
+
+// Test builds mirror each image's state onto the page so browser tests can read it
+// (the badges live in a closed shadow root). TEST_BUILD is false in release builds.
+function mirror(entry) {
+  if (!TEST_BUILD) return;
+  const { el, result } = entry;
+  el.dataset.aiorhumanState = entry.state;
+  if (result?.status === 'ok') {
+    el.dataset.aiorhumanVerdict = result.verdict;
+    el.dataset.aiorhumanProbability = String(result.probability);
+    el.dataset.aiorhumanSource = result.source;
+  } else if (result) {
+    el.dataset.aiorhumanVerdict = '';
+    el.dataset.aiorhumanReason = result.reason ?? '';
+  }
+}
+
+// ---------------------------------------------------------------- right-click
+
+function findImage(srcUrl) {
+  for (const img of document.images) {
+    if (img.currentSrc === srcUrl || img.src === srcUrl) return img;
+  }
+  for (const [el, entry] of entries) if (entry.url === srcUrl) return el;
+  return null;
+}
+
+async function checkImage(srcUrl) {
+  const el = findImage(srcUrl);
+  if (!el) {
+    overlay().toast('AI or Human: checking this image…');
+    const result = await api.runtime.sendMessage({ type: 'score', url: srcUrl, priority: PRIORITY.CONTEXT_MENU });
+    const text = result?.status === 'ok'
+      ? `AI or Human: ${result.verdict} (probability AI-generated ${Math.round(result.probability * 100)}%)`
+      : `AI or Human: not scored (${result?.message ?? 'no answer'})`;
+    overlay().toast(text);
+    return;
+  }
+  const entry = track(el, el.localName === 'img' ? 'img' : 'bg');
+  entry.forced = true;
+  waiting.delete(entry);
+  if (entry.state === 'done' && entry.result?.status === 'ok') {
+    overlay().show(el, 'done', entry.result);
+    return;
+  }
+  entry.state = 'new';
+  entry.url = urlOf(entry) || srcUrl;
+  overlay().show(el, 'working');
+  if (entry.kind === 'img' && !el.complete) return; // shown when it loads
+  entry.state = 'waiting';
+  waiting.add(entry);
+  pump();
+}
+
+// ---------------------------------------------------------------- start, stop, popup
+
+function start() {
+  if (enabled) return;
+  enabled = true;
+  document.addEventListener('load', onLoad, true);
+  mutations.observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ['src', 'srcset', 'style'],
+  });
+  scanLater(document.documentElement);
+  for (const entry of entries.values()) if (entry.state === 'new' && entry.near) check(entry);
+}
+
+function stop() {
+  if (!enabled) return;
+  enabled = false;
+  document.removeEventListener('load', onLoad, true);
+  mutations.disconnect();
+  waiting.clear();
+  for (const entry of entries.values()) {
+    if (!entry.forced) badges?.remove(entry.el);
+    if (entry.state === 'waiting') entry.state = 'new';
+  }
+}
+
+function summary() {
+  const counts = { checked: 0, ai: 0, human: 0, unsure: 0, skipped: 0, errors: 0, pending: 0 };
+  for (const { state, result } of entries.values()) {
+    if (state === 'waiting' || state === 'working') counts.pending++;
+    else if (result?.status === 'ok') {
+      counts.checked++;
+      counts[result.verdict]++;
+    } else if (result?.status === 'skipped') counts.skipped++;
+    else if (result) counts.errors++;
+  }
+  return { ...counts, site: location.hostname, enabled, badges: settings.badges };
+}
+
+function applySettings() {
+  overlay().setCorner(settings.badgePosition);
+  if (badgesEnabledFor(settings, location.hostname)) start();
+  else stop();
+  // A new size threshold or the human switch changes which badges show.
+  for (const entry of entries.values()) {
+    if (entry.state === 'done') {
+      if (!entry.forced) badges?.remove(entry.el);
+      render(entry);
+    } else if (entry.state === 'skipped' && entry.result?.reason === 'small') {
+      entry.state = 'new';
+      if (entry.near) check(entry);
+    }
+  }
+}
+
+api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+  if (message?.type === 'check-image') {
+    checkImage(message.srcUrl);
+    sendResponse({ ok: true });
+  } else if (message?.type === 'summary') {
+    sendResponse(summary());
+  }
+  return false;
+});
+
+api.storage.onChanged.addListener((changes, area) => {
+  if (area !== 'local') return;
+  const next = {};
+  for (const [key, { newValue }] of Object.entries(changes)) next[key] = newValue;
+  settings = normalizeSettings({ ...settings, ...next });
+  applySettings();
+});
+
+addEventListener('pagehide', () => {
+  api.runtime.sendMessage({ type: 'cancel-tab' }).catch(() => {});
+});
+
+if (TEST_BUILD) {
+  // Lets browser tests trigger the context-menu handler (native menus cannot be clicked
+  // headless): the page posts {aiorhumanTest: 'context-menu', srcUrl}.
+  addEventListener('message', (event) => {
+    if (event.source === window && event.data?.aiorhumanTest === 'context-menu') {
+      api.runtime.sendMessage({ type: 'test:context-menu', srcUrl: event.data.srcUrl });
+    }
+  });
+}
+
+api.storage.local.get(null).then((stored) => {
+  settings = normalizeSettings(stored);
+  if (badgesEnabledFor(settings, location.hostname)) start();
+});

@@ -1,0 +1,56 @@
+// The engine as it runs inside the browser: in Chrome's offscreen document and in Firefox's
+// background page. Reads the bundled card.json, loads the model on first use.
+
+import { createEngine } from './engine.js';
+import { decodeToPixels, fetchImage, hashBytes } from './browser.js';
+import { loadModel } from './model.js';
+import { serverPredict } from '../lib/server.js';
+
+export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
+
+/** @param {(path: string) => string} getURL the extension's runtime.getURL */
+export function createLocalHost(getURL) {
+  let enginePromise = null;
+
+  function engine() {
+    enginePromise ??= (async () => {
+      const response = await fetch(getURL('model/card.json'));
+      const card = await response.json();
+      // A folder prefix: only the files for the chosen (single-threaded) build get fetched.
+      const wasmUrls = getURL('wasm/');
+      return createEngine({
+        card,
+        fetchImage,
+        hashBytes,
+        decode: decodeToPixels,
+        loadModel: () =>
+          loadModel({ card, modelUrl: getURL(`model/${card.tfjs?.path ?? 'tfjs/model.json'}`), wasmUrls }),
+        serverPredict,
+      });
+    })().catch((error) => {
+      enginePromise = null;
+      throw error;
+    });
+    return enginePromise;
+  }
+
+  return {
+    async score(request, settings) {
+      return (await engine()).score(request, settings);
+    },
+    async cancelTab(tabId) {
+      return (await engine()).cancelTab(tabId);
+    },
+    async clearCache() {
+      return (await engine()).clearCache();
+    },
+    async warmUp() {
+      const e = await engine();
+      await e.warmUp();
+      return e.stats();
+    },
+    async stats() {
+      return (await engine()).stats();
+    },
+  };
+}

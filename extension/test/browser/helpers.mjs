@@ -1,0 +1,157 @@
+// Shared pieces of the browser tests: test material, builds, HTTP servers, browsers.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO = resolve(ROOT, '..');
+export const PYTHON = process.env.AIORHUMAN_PYTHON ?? join(REPO, '.venv/bin/python');
+export const PREPARED = join(ROOT, 'build/prepared');
+export const IMAGES = join(PREPARED, 'images');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+
+/** Probability tolerance between the browser and Python (same bytes, same bundle). */
+export const TOLERANCE = 0.01;
+
+/**
+ * Test images, a bundle and Python's scores (test/prepare.py), then the test builds.
+ * AIORHUMAN_TEST_BUNDLE=DIR tests a real bundle instead of the tiny random one.
+ */
+export function prepare() {
+  const bundle = process.env.AIORHUMAN_TEST_BUNDLE ? resolve(process.env.AIORHUMAN_TEST_BUNDLE) : null;
+  const scoresPath = join(PREPARED, 'scores.json');
+  const fresh =
+    existsSync(scoresPath) &&
+    JSON.parse(readFileSync(scoresPath, 'utf8')).bundle === (bundle ?? join(PREPARED, 'bundle')) &&
+    statSync(scoresPath).mtimeMs > statSync(join(ROOT, 'test/prepare.py')).mtimeMs;
+  if (!fresh) {
+    const args = [join(ROOT, 'test/prepare.py'), PREPARED];
+    if (bundle) args.push('--bundle', bundle);
+    execFileSync(PYTHON, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } });
+  }
+  const scores = JSON.parse(readFileSync(scoresPath, 'utf8'));
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--test', '--quiet', '--model', scores.bundle], {
+    stdio: 'inherit',
+  });
+  return { scores, chromeDir: join(ROOT, 'build/test-chrome'), firefoxDir: join(ROOT, 'build/test-firefox') };
+}
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.jpg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.bmp': 'image/bmp',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
+
+/**
+ * An HTTP server on 127.0.0.1: /img/NAME serves test images, /pages/NAME serves `pages[NAME]`.
+ * Image requests are counted (`server.hits`). Returns {url, close, hits}.
+ */
+export async function serve(pages = {}) {
+  const hits = new Map();
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    if (path.startsWith('/pages/') && pages[path.slice(7)] !== undefined) {
+      res.writeHead(200, { 'content-type': TYPES['.html'], 'cache-control': 'no-store' });
+      res.end(pages[path.slice(7)]);
+      return;
+    }
+    if (path.startsWith('/img/')) {
+      const file = join(IMAGES, path.slice(5).replace(/[^\w.-]/g, ''));
+      if (existsSync(file)) {
+        const slow = path.includes('slow');
+        const send = () => {
+          res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+          res.end(readFileSync(file));
+        };
+        if (slow) setTimeout(send, 500);
+        else send();
+        return;
+      }
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    hits,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+  };
+}
+
+/** Wait for `fn()` to return a truthy value, polling; throws after `timeoutMs`. */
+export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** Launch Chromium with the unpacked extension; returns {context, worker, extensionId, close}. */
+export async function launchChromium(extensionDir, { headless = true, viewport = { width: 1100, height: 800 } } = {}) {
+  const { chromium } = await import('playwright-core');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const profile = mkdtempSync(join(tmpdir(), 'aiorhuman-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless,
+    viewport,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    timeout: 30000,
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15000 }));
+  const extensionId = new URL(worker.url()).host;
+  return {
+    context,
+    worker,
+    extensionId,
+    close: async () => {
+      await context.close().catch(() => {});
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Page HTML with the given body. */
+export function html(body, title = 'test page') {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>
+<style>body{font:14px sans-serif;margin:16px} img{margin:6px;vertical-align:top}</style></head><body>${body}</body></html>`;
+}
+
+/** Read the state the test build mirrors on each image: [{id, state, verdict, probability}]. */
+export function readStates(page) {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-test-id]'), (el) => ({
+      id: el.dataset.testId,
+      state: el.dataset.aiorhumanState ?? null,
+      verdict: el.dataset.aiorhumanVerdict ?? null,
+      probability: el.dataset.aiorhumanProbability === undefined ? null : Number(el.dataset.aiorhumanProbability),
+      reason: el.dataset.aiorhumanReason ?? null,
+      source: el.dataset.aiorhumanSource ?? null,
+    })),
+  );
+}
