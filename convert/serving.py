@@ -1,0 +1,68 @@
+"""The SavedModel's serving graph: two signatures around the run's Keras model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tensorflow as tf
+import tf_keras as keras
+
+from training.preprocess import preprocess_bytes
+
+BYTES_SIGNATURE = "serving_default"
+PIXELS_SIGNATURE = "pixels"
+BYTES_INPUT = "image_bytes"
+PIXELS_INPUT = "pixels"
+OUTPUT = "probability_ai"
+
+
+class ServingModule(tf.Module):
+    """Encoded bytes or 0..255 pixels in, ``probability_ai`` out."""
+
+    def __init__(self, model: keras.Model, input_size: int) -> None:
+        super().__init__(name="aiorhuman")
+        self.model = model
+        self.input_size = input_size
+        size = input_size
+        self.pixels = tf.function(
+            self._pixels,
+            input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32, name=PIXELS_INPUT)],
+        )
+        self.image_bytes = tf.function(
+            self._image_bytes,
+            input_signature=[tf.TensorSpec([None], tf.string, name=BYTES_INPUT)],
+        )
+
+    def _pixels(self, pixels: tf.Tensor) -> dict[str, tf.Tensor]:
+        probability = self.model(pixels, training=False)
+        return {OUTPUT: tf.reshape(tf.cast(probability, tf.float32), [-1])}
+
+    def _image_bytes(self, image_bytes: tf.Tensor) -> dict[str, tf.Tensor]:
+        size = self.input_size
+        pixels = tf.map_fn(
+            lambda data: preprocess_bytes(data, size),
+            image_bytes,
+            fn_output_signature=tf.TensorSpec([size, size, 3], tf.float32),
+        )
+        return self._pixels(pixels)
+
+
+def save_serving_model(model: keras.Model, input_size: int, out_dir: Path) -> dict:
+    """Write the SavedModel; return its signature description for card.json."""
+    module = ServingModule(model, input_size)
+    signatures = {
+        BYTES_SIGNATURE: module.image_bytes.get_concrete_function(),
+        PIXELS_SIGNATURE: module.pixels.get_concrete_function(),
+    }
+    tf.saved_model.save(module, str(out_dir), signatures=signatures)
+    size = input_size
+    return {
+        BYTES_SIGNATURE: {
+            "inputs": {BYTES_INPUT: {"dtype": "string", "shape": [-1]}},
+            "outputs": {OUTPUT: {"dtype": "float32", "shape": [-1]}},
+        },
+        PIXELS_SIGNATURE: {
+            "inputs": {PIXELS_INPUT: {"dtype": "float32", "shape": [-1, size, size, 3]}},
+            "outputs": {OUTPUT: {"dtype": "float32", "shape": [-1]}},
+        },
+    }
