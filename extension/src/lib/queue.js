@@ -78,13 +78,14 @@ export class WorkQueue {
       const job = this.next();
       this.pending.delete(job.key);
       this.running.set(job.key, job);
+      const settle = (fn) => (value) => {
+        this.running.delete(job.key);
+        fn(value);
+        this.pump();
+      };
       Promise.resolve()
         .then(() => this.runJob(job.payload, job.key))
-        .then(job.resolve, job.reject)
-        .finally(() => {
-          this.running.delete(job.key);
-          this.pump();
-        });
+        .then(settle(job.resolve), settle(job.reject));
     }
   }
 }
