@@ -1,0 +1,230 @@
+"""The OpenAPI 3.1 document of the API, built for the running settings and model."""
+
+from __future__ import annotations
+
+from server.problems import MEDIA_TYPE as PROBLEM_TYPE
+from server.settings import Settings
+
+IMAGE_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/bmp",
+    "image/webp",
+    "image/avif",
+    "application/octet-stream",
+)
+BINARY = {"type": "string", "format": "binary"}
+NUMBER_MS = {"type": "number", "minimum": 0}
+
+SCHEMAS = {
+    "Model": {
+        "type": "object",
+        "required": ["name", "version"],
+        "properties": {"name": {"type": "string"}, "version": {"type": ["string", "null"]}},
+    },
+    "Score": {
+        "type": "object",
+        "required": ["probability_ai", "verdict"],
+        "properties": {
+            "probability_ai": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 1,
+                "description": "Probability that the image is AI-generated.",
+            },
+            "verdict": {"type": "string", "enum": ["ai", "human", "unsure"]},
+        },
+    },
+    "Timings": {
+        "type": "object",
+        "required": ["total_ms", "prepare_ms", "queue_ms", "model_ms"],
+        "properties": {
+            "total_ms": NUMBER_MS,
+            "fetch_ms": {**NUMBER_MS, "description": "Only for URL requests."},
+            "prepare_ms": {**NUMBER_MS, "description": "Header checks and transcoding."},
+            "queue_ms": {**NUMBER_MS, "description": "Waiting for a batch."},
+            "model_ms": {**NUMBER_MS, "description": "The model call (shared by the batch)."},
+        },
+    },
+    "Prediction": {
+        "allOf": [{"$ref": "#/components/schemas/Score"}],
+        "type": "object",
+        "required": ["model", "timings"],
+        "properties": {
+            "model": {"$ref": "#/components/schemas/Model"},
+            "timings": {"$ref": "#/components/schemas/Timings"},
+        },
+    },
+    "BatchPrediction": {
+        "type": "object",
+        "required": ["results", "model", "timings"],
+        "properties": {
+            "results": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Score"},
+                "description": "One score per 'image' part, in order.",
+            },
+            "model": {"$ref": "#/components/schemas/Model"},
+            "timings": {"$ref": "#/components/schemas/Timings"},
+        },
+    },
+    "UrlRequest": {
+        "type": "object",
+        "required": ["url"],
+        "properties": {"url": {"type": "string", "maxLength": 2048, "format": "uri"}},
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "model", "queue_depth"],
+        "properties": {
+            "status": {"const": "ok"},
+            "model": {"$ref": "#/components/schemas/Model"},
+            "queue_depth": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Card": {
+        "type": "object",
+        "description": "The bundle's card.json (docs/bundle.md).",
+        "required": ["card_version", "name", "input_size", "threshold", "unsure_band", "files"],
+        "properties": {
+            "card_version": {"type": "integer"},
+            "name": {"type": "string"},
+            "input_size": {"type": "integer"},
+            "threshold": {"type": "number"},
+            "unsure_band": {"type": "array", "items": {"type": "number"}},
+            "files": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "limit": {"type": "integer", "description": "The limit that was exceeded."},
+            "index": {"type": "integer", "description": "Which image of a multipart request."},
+        },
+    },
+}
+
+_PROBLEMS = {
+    "400": "Not an image, corrupt or truncated image, bad request or URL that cannot be fetched.",
+    "401": "API key required, missing or wrong.",
+    "413": "Body (or fetched image) too large.",
+    "415": "Unsupported media type or image format (e.g. SVG, TIFF).",
+    "422": "Image too costly: too many pixels (decompression bomb), frames or JPEG scans.",
+    "429": "Rate limit reached; see Retry-After.",
+    "503": "Overloaded or too slow; see Retry-After.",
+}
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}}
+
+
+def _problem(status: str) -> dict:
+    response = {
+        "description": _PROBLEMS[status],
+        "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status in ("429", "503"):
+        response["headers"] = _RETRY_AFTER
+    return response
+
+
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def document(card: dict, settings: Settings, keys: bool) -> dict:
+    """The document for this server: its limits, its model, whether keys are needed."""
+    locked = {"security": [{"bearer": []}, {"apiKey": []}]} if keys else {}
+    guarded = (["401"] if keys else []) + (["429"] if settings.rate_limit else [])
+    body_types = {t: {"schema": BINARY} for t in IMAGE_TYPES}
+    body_types["multipart/form-data"] = {
+        "schema": {
+            "type": "object",
+            "required": ["image"],
+            "properties": {
+                "image": {
+                    "type": "array",
+                    "items": BINARY,
+                    "minItems": 1,
+                    "maxItems": settings.max_files,
+                },
+            },
+        },
+        "encoding": {"image": {"contentType": "image/*, application/octet-stream"}},
+    }
+    if settings.fetch:
+        body_types["application/json"] = {"schema": _ref("UrlRequest")}
+    predict = {
+        "summary": "Is this image AI-generated?",
+        "description": (
+            "Send one image as the raw body, several as multipart 'image' parts, or "
+            '{"url": ...} to have the server fetch it. Formats are detected from the bytes: '
+            "JPEG, PNG, GIF, BMP, WebP, AVIF (first frame of animations). Limits: body "
+            f"{settings.max_body_bytes} bytes, {settings.max_pixels} pixels, "
+            f"{settings.max_frames} frames, {settings.max_files} images per request."
+        ),
+        "operationId": "predict",
+        "requestBody": {"required": True, "content": body_types},
+        "responses": {
+            "200": _json(
+                "Scores: one object for a single image, 'results' for multipart.",
+                {"anyOf": [_ref("Prediction"), _ref("BatchPrediction")]},
+            ),
+            **{s: _problem(s) for s in ["400", *guarded, "413", "415", "422", "503"]},
+        },
+        **locked,
+    }
+
+    def get(summary: str, response: dict, protected: bool, op: str) -> dict:
+        errors = (["401"] if keys and protected else []) + (
+            ["429"] if settings.rate_limit and op == "model" else []
+        )
+        return {
+            "get": {
+                "summary": summary,
+                "operationId": op,
+                "responses": {"200": response, **{s: _problem(s) for s in errors}},
+                **(locked if protected else {}),
+            }
+        }
+
+    metrics_text = {
+        "description": "Prometheus text format.",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "AI or Human",
+            "version": "1",
+            "description": (
+                f"Tells whether an image was AI-generated, with the model "
+                f"{card['name']!r} version {card.get('version')!r}."
+            ),
+        },
+        "paths": {
+            "/v1/predict": {"post": predict},
+            "/v1/model": get("The model card", _json("card.json", _ref("Card")), True, "model"),
+            "/healthz": get("Liveness", _json("Up", _ref("Health")), False, "health"),
+            "/openapi.json": get(
+                "This document", _json("OpenAPI 3.1", {"type": "object"}), False, "openapi"
+            ),
+            "/metrics": get("Prometheus metrics", metrics_text, True, "metrics"),
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
+        },
+    }

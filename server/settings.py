@@ -1,0 +1,164 @@
+"""Server settings: one dataclass, read from flags and ``AIORHUMAN_*`` environment variables.
+
+Every field is both a flag (``--max-pixels``) and an environment variable
+(``AIORHUMAN_MAX_PIXELS``); a flag wins over the environment, which wins over the default.
+Lists are comma-separated in the environment and repeated as flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+
+ENV_PREFIX = "AIORHUMAN_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _opt(default, help: str, many: bool = False):
+    return field(default=default, metadata={"help": help, "many": many})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be told."""
+
+    model: Path = _opt(Path("models/default"), "model bundle folder")  # noqa: RUF009 (immutable)
+    host: str = _opt("127.0.0.1", "address to listen on")
+    port: int = _opt(8080, "port to listen on")
+    dev: bool = _opt(False, "run Flask's development server instead of gunicorn")
+    workers: int = _opt(1, "gunicorn worker processes (each loads the model and batches alone)")
+    threads: int = _opt(16, "request threads per worker")
+    graceful_timeout: float = _opt(30.0, "seconds to finish in-flight requests on SIGTERM")
+    api_keys: tuple[str, ...] = _opt((), "API key accepted (repeat the flag for several)", True)
+    api_keys_file: Path | None = _opt(None, "file with one API key per line")  # noqa: RUF009
+    cors_origins: tuple[str, ...] = _opt(
+        (), "extra CORS origin allowed besides the extensions' ('*' for any)", True
+    )
+    cors_extensions: bool = _opt(True, "allow chrome-extension:// and moz-extension:// origins")
+    rate_limit: float = _opt(0.0, "requests per minute per API key or IP on /v1/ (0: no limit)")
+    rate_burst: int = _opt(10, "requests a client may make at once before the rate applies")
+    trusted_proxies: int = _opt(0, "reverse proxies in front whose X-Forwarded-For is trusted")
+    max_body_bytes: int = _opt(20 * 1024 * 1024, "largest request body, or fetched image")
+    max_pixels: int = _opt(40_000_000, "largest image, width x height (checked before decoding)")
+    max_frames: int = _opt(1000, "most frames in an animated image (only the first is scored)")
+    max_files: int = _opt(16, "most images in one multipart request")
+    max_batch: int = _opt(16, "most images in one model call")
+    max_wait_ms: float = _opt(5.0, "longest a request waits for others to share its batch")
+    max_queue: int = _opt(64, "most images waiting for the model (503 beyond)")
+    request_timeout: float = _opt(30.0, "longest a request waits for its scores (503 beyond)")
+    fetch: bool = _opt(True, 'accept JSON {"url": ...} and fetch the image')
+    fetch_allow: tuple[str, ...] = _opt(
+        (), "network (CIDR) the fetcher may reach although private or local", True
+    )
+    fetch_timeout: float = _opt(10.0, "seconds for the whole fetch of a URL, redirects included")
+    fetch_redirects: int = _opt(3, "most redirects followed when fetching a URL")
+
+    def __post_init__(self) -> None:
+        for name in (
+            "port",
+            "workers",
+            "threads",
+            "max_body_bytes",
+            "max_pixels",
+            "max_frames",
+            "max_files",
+            "max_batch",
+            "max_queue",
+        ):
+            if getattr(self, name) < (0 if name == "port" else 1):
+                raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
+        for name in ("rate_limit", "max_wait_ms", "rate_burst", "fetch_redirects"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        for name in ("request_timeout", "fetch_timeout", "graceful_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.max_files > self.max_queue:
+            raise ValueError(
+                f"max_files ({self.max_files}) cannot exceed max_queue ({self.max_queue})"
+            )
+        for network in self.fetch_allow:
+            ipaddress.ip_network(network, strict=False)
+
+    def all_api_keys(self) -> tuple[str, ...]:
+        """Keys from flags, the environment and ``api_keys_file`` together."""
+        keys = list(self.api_keys)
+        if self.api_keys_file is not None:
+            lines = self.api_keys_file.read_text().splitlines()
+            keys += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        return tuple(keys)
+
+
+def flag(name: str) -> str:
+    """``max_pixels`` -> ``--max-pixels``."""
+    return "--" + name.replace("_", "-")
+
+
+def env_name(name: str) -> str:
+    """``max_pixels`` -> ``AIORHUMAN_MAX_PIXELS``."""
+    return ENV_PREFIX + name.upper()
+
+
+def _kind(f) -> str:
+    return str(f.type).replace(" ", "")
+
+
+def _convert(f, text: str):
+    kind = _kind(f)
+    if kind == "bool":
+        lowered = text.strip().lower()
+        if lowered not in _TRUE | _FALSE:
+            raise ValueError(f"{env_name(f.name)}: expected true or false, not {text!r}")
+        return lowered in _TRUE
+    if f.metadata["many"]:
+        return tuple(item.strip() for item in text.split(",") if item.strip())
+    if kind.startswith("Path"):
+        return Path(text)
+    return {"int": int, "float": float}.get(kind, str)(text)
+
+
+def from_env(environ: Mapping[str, str]) -> dict:
+    """Field values given by ``AIORHUMAN_*`` variables."""
+    values = {}
+    for f in fields(Settings):
+        if env_name(f.name) in environ:
+            values[f.name] = _convert(f, environ[env_name(f.name)])
+    return values
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line of ``aiorhuman-serve``: one flag per field."""
+    p = argparse.ArgumentParser(
+        prog="aiorhuman-serve",
+        description="Serve an AI-or-Human model bundle over HTTP (see docs/server.md).",
+    )
+    for f in fields(Settings):
+        help_text = f"{f.metadata['help']} (env {env_name(f.name)})"
+        if _kind(f) == "bool":
+            p.add_argument(flag(f.name), action=argparse.BooleanOptionalAction, help=help_text)
+        elif f.metadata["many"]:
+            p.add_argument(flag(f.name), action="append", metavar="VALUE", help=help_text)
+        else:
+            default = f.default if f.default is not MISSING else None
+            p.add_argument(
+                flag(f.name),
+                type=lambda text, f=f: _convert(f, text),
+                metavar=f.name.upper(),
+                help=f"{help_text}; default {default}",
+            )
+    return p
+
+
+def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the command line over the environment over the defaults."""
+    values = from_env(os.environ if environ is None else environ)
+    args = vars(parser().parse_args(argv))
+    for name, value in args.items():
+        if value is not None:
+            values[name] = tuple(value) if isinstance(value, list) else value
+    return Settings(**values)
