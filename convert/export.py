@@ -34,6 +34,7 @@ def export_bundle(
         saved_model={"path": SAVED_MODEL_DIR, "signatures": signatures},
         tfjs={"path": f"{TFJS_DIR}/model.json", "quantization": quantize, **tfjs_names},
     )
+    card["run"] = {"path": str(Path(run_dir).resolve())}
     (work / "MODEL_CARD.md").write_text(model_card_markdown(card, work))
     card["files"] = file_hashes(work)
     (work / "card.json").write_text(json.dumps(card, indent=2) + "\n")

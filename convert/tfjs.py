@@ -6,22 +6,14 @@ import json
 import os
 from pathlib import Path
 
+from convert.quantization import quantization_map
 from convert.unfuse import safe_fusion, unsafe_fusions
 
-QUANTIZATIONS = ("float16", "uint8", "none")
 SHARD_BYTES = 4 * 1024 * 1024
 
 
 class ConversionError(Exception):
     """The TF.js model could not be produced, or would compute wrong answers."""
-
-
-def quantization_map(quantize: str) -> dict[str, str] | None:
-    """The converter's ``quantization_dtype_map`` for one of ``QUANTIZATIONS``."""
-    if quantize not in QUANTIZATIONS:
-        choices = ", ".join(QUANTIZATIONS)
-        raise ValueError(f"unknown quantization {quantize!r}; choose one of {choices}")
-    return None if quantize == "none" else {quantize: "*"}
 
 
 def convert_to_tfjs(saved_model_dir: Path, out_dir: Path, signature: str, quantize: str) -> dict:
