@@ -12,6 +12,7 @@ const MAX_IN_FLIGHT = 3; // requests this page has open at once
 const NEAR_MARGIN = 300; // px around the viewport where images are scored ahead of time
 const SLICE_MS = 8; // longest piece of scanning work before yielding to the page
 const MAX_DATA_URL_BYTES = 20 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 120000; // a request never blocks this page's queue for longer
 
 let settings = normalizeSettings();
 let enabled = false; // automatic badges on this page
@@ -95,6 +96,7 @@ function scanSlice() {
 }
 
 const mutations = new MutationObserver((records) => {
+  badges?.schedule(); // the layout may have moved under the badges
   for (const record of records) {
     if (record.type === 'childList') {
       for (const node of record.addedNodes) if (node.nodeType === 1) scanLater(node);
@@ -203,7 +205,10 @@ async function send(entry, priority) {
   try {
     // blob: URLs belong to the page: only this script can read them.
     const dataUrl = url.startsWith('blob:') ? await blobToDataUrl(url) : undefined;
-    result = await api.runtime.sendMessage({ type: 'score', url, dataUrl, priority });
+    result = await Promise.race([
+      api.runtime.sendMessage({ type: 'score', url, dataUrl, priority }),
+      new Promise((resolve) => setTimeout(resolve, REQUEST_TIMEOUT_MS, { status: 'error', reason: 'timeout', message: 'no answer in time' })),
+    ]);
     result ??= { status: 'error', reason: 'no-answer', message: 'no answer from the extension' };
   } catch (error) {
     result = { status: 'error', reason: 'extension', message: String(error?.message ?? error) };

@@ -92,7 +92,7 @@ export async function serverPredict({ serverUrl, apiKey, bytes, contentType, tim
     probability,
     verdict: result?.verdict ?? null,
     model: typeof model === 'string' ? model : [model?.name, model?.version].filter(Boolean).join(' '),
-    serverMs: body?.timing_ms?.total ?? body?.timing?.total_ms ?? body?.ms ?? null,
+    serverMs: body?.timings?.total_ms ?? null,
   };
 }
 

@@ -155,3 +155,46 @@ export function readStates(page) {
     })),
   );
 }
+
+/**
+ * Start the real server (`python -m server`, the same program as `aiorhuman-serve`) on a free
+ * port with one API key. Resolves once /healthz answers; returns {url, key, stop}.
+ */
+export async function startModelServer(bundleDir, { key = 'test-key-123' } = {}) {
+  const { spawn } = await import('node:child_process');
+  const { createServer: netServer } = await import('node:net');
+  const port = await new Promise((resolvePort) => {
+    const probe = netServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address();
+      probe.close(() => resolvePort(p));
+    });
+  });
+  const child = spawn(PYTHON, ['-m', 'server', '--model', bundleDir, '--port', String(port), '--api-keys', key, ...(process.env.AIORHUMAN_TEST_GUNICORN ? [] : ['--dev'])], {
+    cwd: REPO,
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', PYTHONPATH: REPO },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise((r) => {
+      if (child.exitCode !== null) return r();
+      child.once('exit', r);
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10000).unref();
+    });
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
+        return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+      },
+      { timeoutMs: 90000, intervalMs: 300, what: 'the model server' },
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, key, stop };
+}

@@ -31,7 +31,7 @@ test('predict posts the raw bytes with the key and reads the answer', async () =
     req.on('end', () => {
       seen = { method: req.method, url: req.url, auth: req.headers.authorization, type: req.headers['content-type'], body: Buffer.concat(chunks) };
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ probability_ai: 0.83, verdict: 'ai', model: { name: 'effnet', version: '3' }, timing_ms: { total: 12 } }));
+      res.end(JSON.stringify({ probability_ai: 0.83, verdict: 'ai', model: { name: 'effnet', version: '3' }, timings: { total_ms: 12 } }));
     });
   }, async (url) => {
     const r = await serverPredict({ serverUrl: url, apiKey: 'k1', bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' });
