@@ -21,7 +21,9 @@ def smooth_image(seed: int, size: tuple[int, int] = (64, 48)) -> Image.Image:
     draw = ImageDraw.Draw(image)
     r = min(w, h) // 4
     cx, cy = int(rng.integers(r, w - r)), int(rng.integers(r, h - r))
-    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
+    draw.ellipse(
+        [cx - r, cy - r, cx + r, cy + r], fill=tuple(int(v) for v in rng.integers(0, 255, 3))
+    )
     return image.filter(ImageFilter.GaussianBlur(2))
 
 

@@ -163,9 +163,7 @@ def load_labelled(path: str | Path, check: bool = True) -> tuple[list[Sample], D
     report = DataReport(source=str(path))
     csv_path = resolve_csv(path, "train.csv")
     samples = (
-        _labelled_from_csv(csv_path, report)
-        if csv_path
-        else _labelled_from_folders(path, report)
+        _labelled_from_csv(csv_path, report) if csv_path else _labelled_from_folders(path, report)
     )
     return _validate(samples, report, check), report
 
@@ -186,7 +184,9 @@ def load_unlabelled(paths: Iterable[str | Path]) -> list[Sample]:
             rows = _csv_rows(item)
             column = "id" if rows and "id" in rows[0] else "file_name"
             if rows and column not in rows[0]:
-                raise ValueError(f"{item}: expected an id (or file_name) column; got {list(rows[0])}")
+                raise ValueError(
+                    f"{item}: expected an id (or file_name) column; got {list(rows[0])}"
+                )
             samples += [Sample(item.parent / row[column], None, row[column]) for row in rows]
         else:
             samples.append(Sample(item, None, str(item)))

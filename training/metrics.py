@@ -14,7 +14,9 @@ BAND_MAX_SHARE = 0.25
 MAX_FALSE_POSITIVE_RATE = 0.05
 
 
-def expected_calibration_error(labels: np.ndarray, probs: np.ndarray, bins: int = ECE_BINS) -> float:
+def expected_calibration_error(
+    labels: np.ndarray, probs: np.ndarray, bins: int = ECE_BINS
+) -> float:
     """Mean |accuracy - confidence| over equal-width probability bins, weighted by bin size."""
     edges = np.linspace(0.0, 1.0, bins + 1)
     which = np.clip(np.digitize(probs, edges[1:-1]), 0, bins - 1)
@@ -51,7 +53,9 @@ def classification_metrics(labels: np.ndarray, probs: np.ndarray, threshold: flo
         "positives": int(labels.sum()),
         "threshold": float(threshold),
         "accuracy": float(skm.accuracy_score(labels, predicted)),
-        "balanced_accuracy": float(skm.balanced_accuracy_score(labels, predicted)) if both else None,
+        "balanced_accuracy": float(skm.balanced_accuracy_score(labels, predicted))
+        if both
+        else None,
         "precision": float(skm.precision_score(labels, predicted, zero_division=0)),
         "recall": float(skm.recall_score(labels, predicted, zero_division=0)),
         "f1": float(skm.f1_score(labels, predicted, zero_division=0)),

@@ -30,7 +30,9 @@ def training_dataset(
     samples: Sequence[Sample], size: int, batch_size: int, config: AugmentConfig, seed: int
 ) -> tf.data.Dataset:
     """Shuffled, augmented batches of ``(pixels, label)``, decoding each file once."""
-    dataset = _decoded(samples).cache().shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
+    dataset = (
+        _decoded(samples).cache().shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
+    )
     dataset = dataset.map(
         lambda image, label: (augment(image, size, config), label), num_parallel_calls=AUTOTUNE
     )

