@@ -71,6 +71,13 @@ def make_images(out: Path) -> None:
         for k in range(4):
             crop = image.crop((k * 20, k * 10, image.width - k * 15, image.height - k * 12))
             (out / f"extra-{name}-{k}.jpg").write_bytes(jpeg(crop, 80 + i + k))
+    photos = [chelsea, coffee, astronaut, rocket, motorcycle]
+    for k in range(50):
+        # A page of 50 different photos (benchmark): crops of different places and sizes.
+        image = photos[k % len(photos)]
+        w, h = image.size
+        box = (k * 3 % 60, k * 5 % 40, w - (k * 7 % 50), h - (k * 2 % 30))
+        (out / f"page-{k:02d}.jpg").write_bytes(jpeg(image.crop(box).resize((480, 320)), 85))
     Image.new("RGB", (24, 24), (200, 30, 30)).save(out / "tiny.png")
     (out / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
     (out / "drawing.svg").write_text(
@@ -82,8 +89,13 @@ def make_images(out: Path) -> None:
 SCORABLE = (".jpg", ".png", ".gif", ".bmp")
 
 
-def make_bundle(out: Path, images: Path) -> Path:
-    """A tiny but real bundle: random CNN, the project's SavedModel export and TF.js converter."""
+def make_bundle(out: Path, images: Path, architecture: str = "tiny") -> Path:
+    """A small but real bundle: the project's SavedModel export and TF.js converter.
+
+    ``tiny``: a random 3-layer CNN (fast tests). ``efficientnet_lite0``: the shipped
+    architecture (ImageNet weights when present, else random) with a random head, for
+    benchmarks before a trained bundle exists.
+    """
     import tensorflow as tf
     import tf_keras as keras
 
@@ -92,29 +104,42 @@ def make_bundle(out: Path, images: Path) -> Path:
 
     tf.keras.utils.set_random_seed(7)
     keras.utils.set_random_seed(7)
-    inputs = keras.Input((SIZE, SIZE, 3))
-    x = keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)
-    x = keras.layers.Conv2D(8, 5, strides=4, activation="relu")(x)
-    x = keras.layers.Conv2D(16, 3, strides=2, activation="relu")(x)
-    x = keras.layers.Conv2D(16, 3, strides=2, activation="relu")(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
-    model = keras.Model(inputs, outputs)
+    if architecture == "tiny":
+        inputs = keras.Input((SIZE, SIZE, 3))
+        x = keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)
+        x = keras.layers.Conv2D(8, 5, strides=4, activation="relu")(x)
+        x = keras.layers.Conv2D(16, 3, strides=2, activation="relu")(x)
+        x = keras.layers.Conv2D(16, 3, strides=2, activation="relu")(x)
+        x = keras.layers.GlobalAveragePooling2D()(x)
+        outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+        model = keras.Model(inputs, outputs)
+        quantize = "none"
+    else:
+        from training.config import TrainConfig
+        from training.model import build_classifier
+
+        try:
+            model = build_classifier(TrainConfig(backbone=architecture, weights="imagenet"))
+        except Exception:  # no local ImageNet weights: the speed is the same
+            model = build_classifier(TrainConfig(backbone=architecture, weights="random"))
+        quantize = "float16"
     # Spread the outputs so that the test images fall on both sides of the unsure band:
     # standardise the logits over the test images.
     from training.preprocess import preprocess_bytes
 
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)][-1]
     names = sorted(p for p in images.iterdir() if p.suffix in SCORABLE and p.name not in {"broken.jpg", "tiny.png"})
+    names = [p for p in names if not p.name.startswith("page-")]
     pixels = tf.stack([preprocess_bytes(tf.constant(p.read_bytes()), SIZE) for p in names])
-    features = keras.Model(inputs, model.layers[-2].output)(pixels).numpy()
-    kernel, _ = model.layers[-1].get_weights()
+    features = keras.Model(model.inputs, dense.input).predict(pixels, verbose=0)
+    kernel, _ = dense.get_weights()
     logits = features @ kernel[:, 0]
     scale = 2.5 / (logits.std() + 1e-9)
-    model.layers[-1].set_weights([kernel * scale, np.array([-np.median(logits) * scale], np.float32)])
+    dense.set_weights([kernel * scale, np.array([-np.median(logits) * scale], np.float32)])
 
     out.mkdir(parents=True, exist_ok=True)
     signatures = save_serving_model(model, SIZE, out / "saved_model")
-    tfjs = convert_to_tfjs(out / "saved_model", out / "tfjs", "pixels", "none")
+    tfjs = convert_to_tfjs(out / "saved_model", out / "tfjs", "pixels", quantize)
     files = {
         str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*"))
@@ -122,17 +147,17 @@ def make_bundle(out: Path, images: Path) -> Path:
     }
     card = {
         "card_version": 1,
-        "name": "extension-test-tiny",
+        "name": f"extension-test-{architecture}",
         "version": "0",
         "created": "2026-01-01T00:00:00Z",
-        "backbone": {"name": "tiny-random-cnn", "weights": "random (seed 7)"},
+        "backbone": {"name": architecture, "weights": "test bundle: random head (seed 7)"},
         "input_size": SIZE,
         "labels": {"0": "human", "1": "ai"},
         "output": "probability_ai",
         "threshold": 0.5,
         "unsure_band": [0.4, 0.6],
         "saved_model": {"path": "saved_model", "signatures": signatures},
-        "tfjs": {"path": "tfjs/model.json", "quantization": "none", "input": tfjs["input"], "output": tfjs["output"]},
+        "tfjs": {"path": "tfjs/model.json", "quantization": quantize, "input": tfjs["input"], "output": tfjs["output"]},
         "files": files,
     }
     (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
@@ -144,6 +169,7 @@ def python_scores(bundle_dir: Path, images: Path) -> dict:
 
     bundle = load_bundle(bundle_dir)
     names = sorted(p.name for p in images.iterdir() if p.suffix in SCORABLE and p.name not in {"broken.jpg", "tiny.png"})
+    names = [n for n in names if not n.startswith("page-")]
     probabilities = bundle.predict_bytes([(images / n).read_bytes() for n in names])
     return {
         "bundle": str(bundle_dir),
@@ -155,10 +181,11 @@ def python_scores(bundle_dir: Path, images: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--bundle", type=Path, help="use this bundle instead of making a tiny one")
+    parser.add_argument("--bundle", type=Path, help="use this bundle instead of making one")
+    parser.add_argument("--architecture", default="tiny", choices=["tiny", "efficientnet_lite0"])
     args = parser.parse_args()
     make_images(args.out / "images")
-    bundle_dir = (args.bundle if args.bundle else make_bundle(args.out / "bundle", args.out / "images")).resolve()
+    bundle_dir = (args.bundle if args.bundle else make_bundle(args.out / "bundle", args.out / "images", args.architecture)).resolve()
     scores = python_scores(bundle_dir, args.out / "images")
     (args.out / "scores.json").write_text(json.dumps(scores, indent=2) + "\n")
     print(json.dumps({"bundle": str(bundle_dir), "images": len(list((args.out / "images").iterdir()))}))

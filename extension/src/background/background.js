@@ -79,14 +79,18 @@ export function startBackground(host) {
   }
 
   // Test-only messages. TEST_BUILD is false in the release build, and esbuild removes this.
-  async function handleTest(message, sender) {
-    if (message.type === 'test:context-menu') {
-      await onContextMenuClicked({ menuItemId: MENU_ID, srcUrl: message.srcUrl, frameId: sender.frameId }, sender.tab);
-      return { ok: true };
-    }
-    if (message.type === 'test:score') return host.score({ url: message.url, priority: PRIORITY.CONTEXT_MENU }, settings);
-    return undefined;
-  }
+  const handleTest = TEST_BUILD
+    ? async (message, sender) => {
+        if (message.type === 'test:context-menu') {
+          await onContextMenuClicked(
+            { menuItemId: MENU_ID, srcUrl: message.srcUrl, frameId: sender.frameId },
+            sender.tab,
+          );
+          return { ok: true };
+        }
+        return undefined;
+      }
+    : null;
   if (TEST_BUILD) {
     globalThis.aiorhumanTest = {
       score: async (url) => {
@@ -94,6 +98,7 @@ export function startBackground(host) {
         return host.score({ url, priority: PRIORITY.CONTEXT_MENU }, settings);
       },
       warmUp: () => host.warmUp(),
+      clearCache: () => host.clearCache(),
       stats: () => host.stats(),
       onContextMenuClicked,
       settings: () => settings,

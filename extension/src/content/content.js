@@ -370,10 +370,14 @@ addEventListener('pagehide', () => {
 
 if (TEST_BUILD) {
   // Lets browser tests trigger the context-menu handler (native menus cannot be clicked
-  // headless): the page posts {aiorhumanTest: 'context-menu', srcUrl}.
+  // headless): the page posts {aiorhumanTest: 'context-menu', srcUrl}; and set settings.
   addEventListener('message', (event) => {
-    if (event.source === window && event.data?.aiorhumanTest === 'context-menu') {
+    if (event.source !== window) return;
+    if (event.data?.aiorhumanTest === 'context-menu') {
       api.runtime.sendMessage({ type: 'test:context-menu', srcUrl: event.data.srcUrl });
+    } else if (event.data?.aiorhumanTest === 'settings') {
+      // Firefox's automation cannot open the options page: tests set settings from here.
+      api.storage.local.clear().then(() => api.storage.local.set(event.data.values));
     }
   });
 }

@@ -1,0 +1,48 @@
+// The release build: no test hooks inside, store zips made, `web-ext lint` without errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, prepare } from './helpers.mjs';
+
+const HOOKS = ['aiorhumanTest', 'test:context-menu', 'test:score', 'aiorhumanState', 'TEST_BUILD'];
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+test('release build: no test hooks, zips, web-ext lint clean', { timeout: 180000 }, () => {
+  const { scores, chromeDir } = prepare();
+  // The test build does carry the hooks (so this test would notice if the check were broken).
+  assert.match(readFileSync(join(chromeDir, 'content.js'), 'utf8'), /aiorhumanTest/);
+  const out = mkdtempSync(join(tmpdir(), 'aiorhuman-release-'));
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--quiet', '--model', scores.bundle, '--out', out]);
+    for (const target of ['chrome', 'firefox']) {
+      for (const file of files(join(out, target)).filter((f) => /\.(js|html)$/.test(f))) {
+        const text = readFileSync(file, 'utf8');
+        for (const hook of HOOKS) assert.ok(!text.includes(hook), `${file} contains ${hook}`);
+      }
+      assert.ok(existsSync(join(out, target, 'model/card.json')));
+      assert.ok(!existsSync(join(out, target, 'model/saved_model')), 'the SavedModel is not shipped');
+    }
+    assert.ok(existsSync(join(out, 'chrome/offscreen/offscreen.html')));
+    assert.ok(!existsSync(join(out, 'firefox/offscreen')));
+    const zips = readdirSync(out).filter((f) => f.endsWith('.zip')).sort();
+    assert.deepEqual(zips, ['aiorhuman-chrome-0.1.0.zip', 'aiorhuman-firefox-0.1.0.zip']);
+    const report = JSON.parse(
+      execFileSync(join(ROOT, 'node_modules/.bin/web-ext'), ['lint', '--source-dir', join(out, 'firefox'), '--self-hosted', '--output', 'json'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
+    assert.equal(report.summary.errors, 0, JSON.stringify(report.errors));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
