@@ -32,7 +32,11 @@ def _name(tensor: str) -> str:
     return tensor.lstrip("^").split(":")[0]
 
 
-def _const_value(node: node_def_pb2.NodeDef | None) -> np.ndarray | None:
+def _const_value(nodes: dict[str, node_def_pb2.NodeDef], tensor: str) -> np.ndarray | None:
+    """The value of a constant tensor (looking through ``Identity``), else None."""
+    node = nodes.get(_name(tensor))
+    while node is not None and node.op == "Identity":
+        node = nodes.get(_name(node.input[0]))
     if node is None or node.op != "Const":
         return None
     return tf.make_ndarray(node.attr["value"].tensor)
@@ -57,7 +61,7 @@ def safe_bias_adds(graph: graph_pb2.GraphDef) -> int:
         if node.op not in ("Add", "AddV2") or len(node.input) != 2:
             continue
         parent = nodes.get(_name(node.input[0]))
-        bias = _const_value(nodes.get(_name(node.input[1])))
+        bias = _const_value(nodes, node.input[1])
         if (
             parent is not None
             and parent.op in CONTRACTIONS
@@ -78,7 +82,7 @@ def decompose_batch_norms(graph: graph_pb2.GraphDef) -> int:
     for node in graph.node:
         if node.op not in BATCH_NORMS or node.attr["is_training"].b:
             continue
-        values = [_const_value(nodes.get(_name(t))) for t in node.input[1:5]]
+        values = [_const_value(nodes, t) for t in node.input[1:5]]
         if any(v is None for v in values):
             continue
         gamma, beta, mean, variance = values
