@@ -18,12 +18,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings.all_api_keys()
     except (ValueError, OSError) as exc:
         sys.exit(f"aiorhuman-serve: bad setting: {exc}")
+    if not settings.model.is_dir():
+        sys.exit(
+            f"aiorhuman-serve: cannot serve this model bundle: {settings.model} is not a folder "
+            "(give --model PATH)"
+        )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not JSON
     from bundle import BundleError, read_card, verify_files
 
     try:
-        if not settings.model.is_dir():
-            raise BundleError(f"{settings.model}: no such bundle folder (give --model PATH)")
         verify_files(settings.model, read_card(settings.model))
     except BundleError as exc:
         sys.exit(f"aiorhuman-serve: cannot serve this model bundle: {exc}")

@@ -42,6 +42,7 @@ class GunicornServer(BaseApplication):
             "logconfig_dict": config_dict(),
             "worker_exit": _worker_exit,
             "proc_name": "aiorhuman-serve",
+            "control_socket_disable": True,
         }
         for key, value in options.items():
             self.cfg.set(key, value)

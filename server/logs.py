@@ -31,13 +31,15 @@ class JsonFormatter(logging.Formatter):
 def config_dict(level: str = "INFO") -> dict:
     """A ``logging.config.dictConfig`` for our loggers and gunicorn's, all in JSON."""
     handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    loggers = ("aiorhuman", "gunicorn.error", "gunicorn.access")
+    loggers = ("aiorhuman", "gunicorn.error")
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
         "handlers": {"stderr": handler},
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
-            name: {"handlers": ["stderr"], "level": level, "propagate": False} for name in loggers
+            **{name: {"handlers": ["stderr"], "level": level, "propagate": False} for name in loggers},
+            "gunicorn.access": {"handlers": [], "propagate": False},  # the app logs requests
         },
     }

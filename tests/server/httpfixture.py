@@ -1,4 +1,4 @@
-"""A small HTTP server on 127.0.0.1 for URL-fetching tests."""
+"""A small HTTP server on a loopback address for URL-fetching tests."""
 
 from __future__ import annotations
 
@@ -66,16 +66,16 @@ def routes(port: int) -> dict:
 
 
 @contextmanager
-def image_server() -> Iterator[str]:
-    """Serve ``routes`` on 127.0.0.1; yields the base URL."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def image_server(host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``routes`` on ``host`` (a loopback address); yields the base URL."""
+    httpd = ThreadingHTTPServer((host, 0), _Handler)
     httpd.daemon_threads = True
     port = httpd.server_address[1]
     _Handler.routes = routes(port)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{host}:{port}"
     finally:
         httpd.shutdown()
         httpd.server_close()
