@@ -22,8 +22,9 @@ MIN_SOURCE_IMAGES = 10
 
 def extract_features(samples, size: int = 224):
     """Pooled ImageNet Lite0 features of each sample's preprocessed image."""
+    import math
+
     import numpy as np
-    import tensorflow as tf
 
     from training.backbones.efficientnet_lite import imagenet_model
     from training.pipeline import eval_dataset
@@ -31,7 +32,7 @@ def extract_features(samples, size: int = 224):
 
     model = imagenet_model(size)
     dataset = eval_dataset(samples, size, 32)
-    batches = progress(dataset, "features", total=int(tf.data.experimental.cardinality(dataset)))
+    batches = progress(dataset, "features", total=math.ceil(len(samples) / 32))
     return np.concatenate([model(pixels, training=False).numpy() for pixels, _ in batches])
 
 
@@ -67,15 +68,14 @@ def main() -> None:
         features = extract_features(samples)
         np.savez(cache, keys=keys, features=features)
     labels = np.array([s.label for s in samples])
-    sources = np.array(
-        [load_metadata(find_metadata(args.data))[s.key]["source"] for s in samples]
-    )
+    sources = np.array([load_metadata(find_metadata(args.data))[s.key]["source"] for s in samples])
 
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     cv = {}
     for c in C_GRID:
-        probs = cross_val_predict(_classifier(c), features, labels, cv=folds,
-                                  method="predict_proba")[:, 1]
+        probs = cross_val_predict(
+            _classifier(c), features, labels, cv=folds, method="predict_proba"
+        )[:, 1]
         cv[c] = (roc_auc_score(labels, probs), balanced_accuracy_score(labels, probs >= 0.5))
     best_c = max(cv, key=lambda c: cv[c][0])
     auc, bal = cv[best_c]
@@ -87,8 +87,11 @@ def main() -> None:
             continue
         model = _classifier(best_c).fit(features[~held], labels[~held])
         accuracy = float((model.predict(features[held]) == labels[held]).mean())
-        per_source[source] = {"label": int(labels[held][0]), "count": int(held.sum()),
-                              "accuracy": accuracy}
+        per_source[source] = {
+            "label": int(labels[held][0]),
+            "count": int(held.sum()),
+            "accuracy": accuracy,
+        }
     mean = lambda rows: float(np.mean([r["accuracy"] for r in rows]))  # noqa: E731
     result = {
         "C": best_c,
@@ -101,9 +104,11 @@ def main() -> None:
     }
     (args.out / "baseline.json").write_text(json.dumps(result, indent=2) + "\n")
     print(f"C = {best_c}: 5-fold CV ROC-AUC {auc:.3f}, balanced accuracy {bal:.3f}")
-    print(f"leave-one-source-out accuracy over {len(per_source)} sources: "
-          f"{result['loso_mean_accuracy']:.3f} (human {result['loso_human_sources']:.3f}, "
-          f"AI {result['loso_ai_sources']:.3f})")
+    print(
+        f"leave-one-source-out accuracy over {len(per_source)} sources: "
+        f"{result['loso_mean_accuracy']:.3f} (human {result['loso_human_sources']:.3f}, "
+        f"AI {result['loso_ai_sources']:.3f})"
+    )
     worst = sorted(per_source.items(), key=lambda kv: kv[1]["accuracy"])[:12]
     print("worst: " + ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in worst))
 
