@@ -31,7 +31,7 @@ class JsonFormatter(logging.Formatter):
 def config_dict(level: str = "INFO") -> dict:
     """A ``logging.config.dictConfig`` for our loggers and gunicorn's, all in JSON."""
     handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    loggers = ("aiorhuman", "gunicorn.error")
+    ours = {"handlers": ["stderr"], "level": level, "propagate": False}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -39,7 +39,8 @@ def config_dict(level: str = "INFO") -> dict:
         "handlers": {"stderr": handler},
         "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
-            **{name: {"handlers": ["stderr"], "level": level, "propagate": False} for name in loggers},
+            "aiorhuman": ours,
+            "gunicorn.error": ours,
             "gunicorn.access": {"handlers": [], "propagate": False},  # the app logs requests
         },
     }
