@@ -11,7 +11,7 @@ import argparse
 import ipaddress
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ENV_PREFIX = "AIORHUMAN_"
@@ -122,6 +122,16 @@ def _convert(f, text: str):
     return {"int": int, "float": float}.get(kind, str)(text)
 
 
+def _converter(f):
+    """An argparse ``type`` for a field, named so that errors read 'invalid int value'."""
+
+    def convert(text: str):
+        return _convert(f, text)
+
+    convert.__name__ = _kind(f).split("|")[0]
+    return convert
+
+
 def from_env(environ: Mapping[str, str]) -> dict:
     """Field values given by ``AIORHUMAN_*`` variables."""
     values = {}
@@ -144,12 +154,11 @@ def parser() -> argparse.ArgumentParser:
         elif f.metadata["many"]:
             p.add_argument(flag(f.name), action="append", metavar="VALUE", help=help_text)
         else:
-            default = f.default if f.default is not MISSING else None
             p.add_argument(
                 flag(f.name),
-                type=lambda text, f=f: _convert(f, text),
+                type=_converter(f),
                 metavar=f.name.upper(),
-                help=f"{help_text}; default {default}",
+                help=f"{help_text}; default {f.default}",
             )
     return p
 

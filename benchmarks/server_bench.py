@@ -1,0 +1,194 @@
+"""Benchmark the server against the raw SavedModel (not a test).
+
+Starts the server (gunicorn, one worker) on 127.0.0.1; for each concurrency, measures the raw
+SavedModel throughput in this process (``predict_bytes`` on full batches of the same JPEG), then
+loads the server from this process over loopback; finally sends many requests to see whether
+the worker's memory stays flat.
+
+    python benchmarks/server_bench.py --model models/default
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_image(size: tuple[int, int]) -> bytes:
+    """A photo-like JPEG: smooth colour with grain."""
+    w, h = size
+    rng = np.random.default_rng(0)
+    x, y = np.meshgrid(np.linspace(0, 1, w), np.linspace(0, 1, h))
+    base = np.stack([x, y, (x + y) / 2], axis=-1) * 200
+    pixels = np.clip(base + rng.normal(0, 12, (h, w, 3)), 0, 255).astype("uint8")
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def raw_throughput(bundle, image: bytes, batch: int, seconds: float) -> float:
+    """Images per second of ``predict_bytes`` on batches of ``batch``, in this process."""
+    images = [image] * batch
+    bundle.predict_bytes(images)
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        bundle.predict_bytes(images)
+        done += batch
+    return done / (time.perf_counter() - start)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(model_dir: Path, port: int, extra: list[str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "server", "--model", str(model_dir), "--port", str(port)]
+    process = subprocess.Popen(
+        command + extra,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"the server exited with {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.25)
+    process.kill()
+    sys.exit("the server did not start")
+
+
+def worker_rss_mib(master: int) -> float:
+    """Resident memory of the gunicorn worker (the master's child), in MiB."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    status = Path(f"/proc/{children[0]}/status").read_text()
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+    return kib / 1024
+
+
+def load(port: int, image: bytes, concurrency: int, total: int) -> tuple[float, list[float]]:
+    """Send ``total`` requests from ``concurrency`` keep-alive clients: (images/s, latencies)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    counter = iter(range(total))
+    headers = {"Content-Type": "image/jpeg"}
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = []
+        while next(counter, None) is not None:
+            start = time.perf_counter()
+            connection.request("POST", "/v1/predict", body=image, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{response.status}: {body[:200]!r}")
+            mine.append(time.perf_counter() - start)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return total / (time.perf_counter() - start), latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
+    parser.add_argument("--image-size", type=int, nargs=2, default=(640, 480))
+    parser.add_argument("--concurrency", type=int, nargs="+", default=(1, 4, 16))
+    parser.add_argument("--requests", type=int, default=400, help="per concurrency level")
+    parser.add_argument("--raw-seconds", type=float, default=15.0)
+    parser.add_argument("--memory-requests", type=int, default=10_000)
+    parser.add_argument("--max-batch", type=int, default=16)
+    parser.add_argument("--out", type=Path, help="write the results as JSON here too")
+    args = parser.parse_args()
+
+    image = test_image(tuple(args.image_size))
+    port = free_port()
+    server_args = ["--max-batch", str(args.max_batch), "--threads", "32"]
+    server = start_server(args.model, port, server_args)
+    results: dict = {
+        "model": str(args.model),
+        "image_bytes": len(image),
+        "image_size": list(args.image_size),
+        "cpus": os.cpu_count(),
+    }
+    try:
+        load(port, image, 4, 64)  # warm the server up
+        from bundle import load_bundle
+
+        bundle = load_bundle(args.model)
+        single = raw_throughput(bundle, image, 1, args.raw_seconds / 2)
+        results["raw_batch1_images_per_s"] = round(single, 2)
+        print(f"raw SavedModel at batch 1: {single:.1f} img/s")
+        results["levels"] = []
+        for concurrency in args.concurrency:
+            # The raw figure is measured right before each level: the machine may be shared.
+            raw = raw_throughput(bundle, image, args.max_batch, args.raw_seconds)
+            rate, latencies = load(port, image, concurrency, args.requests)
+            level = {
+                "concurrency": concurrency,
+                "images_per_s": round(rate, 2),
+                "raw_images_per_s": round(raw, 2),
+                "ratio_to_raw": round(rate / raw, 3),
+                "p50_ms": round(percentile(latencies, 50), 1),
+                "p99_ms": round(percentile(latencies, 99), 1),
+            }
+            results["levels"].append(level)
+            print(json.dumps(level))
+        if args.memory_requests:
+            before = worker_rss_mib(server.pid)
+            start = time.perf_counter()
+            load(port, image, 16, args.memory_requests)
+            after = worker_rss_mib(server.pid)
+            results["memory"] = {
+                "requests": args.memory_requests,
+                "rss_before_mib": round(before, 1),
+                "rss_after_mib": round(after, 1),
+                "growth_percent": round(100 * (after - before) / before, 2),
+                "seconds": round(time.perf_counter() - start, 1),
+            }
+            print(json.dumps(results["memory"]))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
