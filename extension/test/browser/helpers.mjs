@@ -123,7 +123,14 @@ export async function launchChromium(extensionDir, { headless = true, viewport =
     ],
     timeout: 30000,
   });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15000 }));
+  let worker;
+  try {
+    worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15000 }));
+  } catch (error) {
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
   const extensionId = new URL(worker.url()).host;
   return {
     context,
