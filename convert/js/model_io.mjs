@@ -1,4 +1,5 @@
-// Load a TF.js graph model folder (model.json + shards) from disk in Node: no file:// in tfjs.
+// Load a TF.js graph model folder (model.json + shards) from disk in Node (tfjs has no
+// file:// loader) and read a raw float32 pixel batch.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,5 +19,5 @@ export async function fromFolder(dir) {
 export async function readPixels(file, shape) {
   const bytes = await readFile(file);
   const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  return { data: Array.from(data), shape };
+  return { data: Float32Array.from(data), shape };
 }

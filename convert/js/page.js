@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { predictInBatches } from './predict.js';
 import '@tensorflow/tfjs-backend-webgl';
 
 setWasmPaths('/wasm/');
@@ -14,10 +15,7 @@ window.runModel = async (backend, shape) => {
   const bytes = await (await fetch('/pixels.bin')).arrayBuffer();
   const model = await loadGraphModel('/model/model.json');
   const started = performance.now();
-  const input = tf.tensor(new Float32Array(bytes), shape);
-  const output = model.predict(input);
-  const probabilities = Array.from(await output.data());
-  tf.dispose([input, output]);
+  const probabilities = await predictInBatches(tf, model, new Float32Array(bytes), shape);
   model.dispose();
   return { probabilities, ms: performance.now() - started, backend: tf.getBackend() };
 };

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 
 import { BundleError, checkBundle } from './bundle.mjs';
 import { fromFolder, readPixels } from './model_io.mjs';
+import { predictInBatches } from './predict.js';
 import { serve } from './serve.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -25,10 +26,7 @@ async function nodeWasm(modelDir, pixels) {
   await tf.ready();
   const model = await loadGraphModel(await fromFolder(modelDir));
   const started = performance.now();
-  const input = tf.tensor(pixels.data, pixels.shape);
-  const output = model.predict(input);
-  const probabilities = Array.from(await output.data());
-  tf.dispose([input, output]);
+  const probabilities = await predictInBatches(tf, model, pixels.data, pixels.shape);
   return { probabilities, ms: performance.now() - started, backend: tf.getBackend() };
 }
 
