@@ -41,7 +41,10 @@ def training_data_summary(run: Run) -> dict:
             key: len(report.get(key, []))
             for key in ("missing", "unreadable", "unknown_labels", "duplicates")
         }
-    summary["licences"] = "see the dataset's README; images are not redistributed in the bundle"
+    summary["licences"] = (
+        "the training images keep their own licences (see the dataset's README; some allow "
+        "research or evaluation use only); no image is redistributed in this bundle"
+    )
     return summary
 
 
@@ -125,6 +128,7 @@ def model_card_markdown(card: dict, bundle_dir: Path) -> str:
         "## Training data",
         f"- Dataset: {data['dataset']}",
         *[f"- {split}: {counts}" for split, counts in data.get("splits", {}).items()],
+        f"- Licences: {data['licences']}.",
         "",
         "## Limits",
         "- Scores shift on resized or heavily re-compressed images, screenshots, charts,",
