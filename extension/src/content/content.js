@@ -118,6 +118,7 @@ function reset(entry) {
   if (entry.near || entry.forced) check(entry);
 }
 
+/** An image finished loading (or failed to): check it with its final URL. */
 function onLoad(event) {
   const el = event.target;
   if (el.localName !== 'img') return;
@@ -295,6 +296,7 @@ function start() {
   if (enabled) return;
   enabled = true;
   document.addEventListener('load', onLoad, true);
+  document.addEventListener('error', onLoad, true); // broken images: checked, then skipped
   mutations.observe(document.documentElement, {
     childList: true,
     subtree: true,
@@ -309,6 +311,7 @@ function stop() {
   if (!enabled) return;
   enabled = false;
   document.removeEventListener('load', onLoad, true);
+  document.removeEventListener('error', onLoad, true);
   mutations.disconnect();
   waiting.clear();
   for (const entry of entries.values()) {

@@ -167,16 +167,24 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
       return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === img;
     });
     assert.equal(hit, true);
-    await page.evaluate(() => { document.body.style.paddingTop = '150px'; });
-    await page.waitForTimeout(300);
-    // After the move, the badge is drawn inside the image's top-left corner again.
-    const badgeAt = await page.evaluate(() => {
+    const badgeOnImage = () => page.evaluate(() => {
       const img = document.querySelector('[data-test-id="chelsea.jpg"]');
       const r = img.getBoundingClientRect();
-      const el = document.elementFromPoint(r.left + 12, r.top + 12);
-      return el?.localName;
+      return document.elementFromPoint(r.left + 12, r.top + 12)?.localName;
     });
-    assert.equal(badgeAt, 'aiorhuman-overlay');
+    assert.equal(await badgeOnImage(), 'aiorhuman-overlay');
+    // Layout change, scroll, window resize and zoom: the badge follows its image each time.
+    const moves = [
+      () => page.evaluate(() => { document.body.style.paddingTop = '150px'; document.body.style.height = '3000px'; }),
+      () => page.evaluate(() => window.scrollBy(0, 120)),
+      () => page.setViewportSize({ width: 700, height: 600 }),
+      () => page.evaluate(() => { document.body.style.zoom = '1.5'; }),
+    ];
+    for (const move of moves) {
+      await move();
+      await page.waitForTimeout(250);
+      assert.equal(await badgeOnImage(), 'aiorhuman-overlay');
+    }
     await page.close();
   });
 
