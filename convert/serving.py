@@ -26,6 +26,10 @@ class ServingModule(tf.Module):
     def __init__(self, model: keras.Model, input_size: int) -> None:
         super().__init__(name="aiorhuman")
         self.model_weights = list(model.weights)
+        # A TF Hub layer's module may own variables that Keras does not list: track the module.
+        self.hub_modules = [
+            layer.resolved_object for layer in model.submodules if hasattr(layer, "resolved_object")
+        ]
         size = input_size
 
         def pixels(pixels: tf.Tensor) -> dict[str, tf.Tensor]:
