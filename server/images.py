@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
+from server import structure
 from server.problems import Problem
 
 MODEL_FORMATS = ("JPEG", "PNG", "GIF", "BMP")  # decoded by the SavedModel itself
@@ -36,6 +37,10 @@ _UNSUPPORTED = (  # (offset, magic, name): recognised images this server refuses
     (4, b"ftypheix", "HEIC"),
     (4, b"ftypmif1", "HEIF"),
 )
+
+
+# Bounded walks before Pillow reads a header (see server/structure.py).
+_PRECHECKS = {"JPEG": structure.check_jpeg, "PNG": structure.check_png}
 
 
 @dataclass(frozen=True)
@@ -109,10 +114,13 @@ def inspect(data: bytes, limits: Limits) -> Inspected:
             "not-an-image",
             "The bytes are not an image this server reads (JPEG, PNG, GIF, BMP, WebP, AVIF).",
         )
+    _PRECHECKS.get(fmt, lambda _: None)(data)
+    # Pillow's n_frames walks every GIF frame in Python; this walk stops past the limit.
+    gif_frames = structure.gif_frames(data, limits.max_frames) if fmt == "GIF" else None
     try:
         with _open(data, fmt) as image:
             width, height = image.size
-            frames = getattr(image, "n_frames", 1)
+            frames = max(gif_frames, 1) if gif_frames is not None else getattr(image, "n_frames", 1)
     except Image.DecompressionBombError:
         raise Problem(
             "too-many-pixels", "The image has too many pixels.", limit=limits.max_pixels

@@ -97,3 +97,30 @@ def jpeg_many_scans(scans: int = 150) -> bytes:
     """A JPEG padded with extra SOS markers (the header still reads as a JPEG)."""
     data = jpeg(6)
     return data[:-2] + b"\xff\xda\x00\x02" * scans + b"\xff\xd9"
+
+
+def jpeg_many_segments(count: int = 200_000) -> bytes:
+    """A JPEG with a huge number of tiny comment segments before its frame header."""
+    data = jpeg(7)
+    return data[:2] + b"\xff\xfe\x00\x02" * count + data[2:]
+
+
+def png_many_chunks(count: int = 200_000) -> bytes:
+    """A PNG with a huge number of empty ancillary chunks before its image data."""
+    data = png(8)
+    ihdr_end = 8 + 25
+    return data[:ihdr_end] + _chunk(b"tEXt", b"") * count + data[ihdr_end:]
+
+
+def gif_many_frames(count: int = 300_000) -> bytes:
+    """A GIF of ``count`` 1 x 1 frames (a few bytes each)."""
+    header = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    return header + frame * count + b"\x3b"
+
+
+def gif_fragmented(count: int = 2_000_000) -> bytes:
+    """A one-frame GIF whose comment is split into ``count`` one-byte sub-blocks."""
+    data = animated_gif(1)
+    comment = b"\x21\xfe" + b"\x01x" * count + b"\x00"
+    return data[:-1] + comment + data[-1:]
