@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import { ROOT, buildFor, launchChromium, serveFiles } from './chromium-session.mjs';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, images: { type: 'string', default: '20' } } });
-const PYTHON = process.env.AIORHUMAN_PYTHON ?? join(ROOT, '../.venv/bin/python');
+const PYTHON =
+  process.env.AIORHUMAN_PYTHON ?? (existsSync(join(ROOT, '../.venv/bin/python')) ? join(ROOT, '../.venv/bin/python') : 'python3');
 const PREPARED = join(ROOT, 'build/bench-prepared');
 let modelDir = values.model ?? process.env.AIORHUMAN_MODEL ?? join(ROOT, '../models/default');
 modelDir = resolve(ROOT, modelDir);

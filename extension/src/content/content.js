@@ -216,8 +216,10 @@ async function send(entry, priority) {
   }
   inFlight--;
   if (entry.url === url && entry.state === 'working') {
-    if (result.status === 'cancelled') entry.state = 'new';
-    else {
+    if (result.status === 'cancelled') {
+      entry.state = 'new'; // dropped by the engine: ask again if it is still wanted
+      if (entry.near || entry.forced) check(entry);
+    } else {
       entry.state = 'done';
       entry.result = result;
       render(entry);
@@ -367,9 +369,24 @@ api.storage.onChanged.addListener((changes, area) => {
   applySettings();
 });
 
-addEventListener('pagehide', () => {
-  api.runtime.sendMessage({ type: 'cancel-tab' }).catch(() => {});
-});
+// Leaving the page: the engine drops this tab's queued work. Only the top frame speaks for
+// the tab (a frame that reloads must not cancel the page's requests).
+if (window === window.top) {
+  addEventListener('pagehide', () => {
+    api.runtime.sendMessage({ type: 'cancel-tab' }).catch(() => {});
+  });
+}
+
+// Forget elements the page removed, so long-lived pages do not keep them alive.
+setInterval(() => {
+  for (const [el, entry] of entries) {
+    if (!el.isConnected) {
+      entries.delete(el);
+      waiting.delete(entry);
+      intersection.unobserve(el);
+    }
+  }
+}, 10000);
 
 if (TEST_BUILD) {
   // Lets browser tests trigger the context-menu handler (native menus cannot be clicked

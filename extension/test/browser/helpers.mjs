@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const REPO = resolve(ROOT, '..');
-export const PYTHON = process.env.AIORHUMAN_PYTHON ?? join(REPO, '.venv/bin/python');
+export const PYTHON =
+  process.env.AIORHUMAN_PYTHON ?? (existsSync(join(REPO, '.venv/bin/python')) ? join(REPO, '.venv/bin/python') : 'python3');
 export const PREPARED = join(ROOT, 'build/prepared');
 export const IMAGES = join(PREPARED, 'images');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
