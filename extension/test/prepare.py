@@ -57,6 +57,7 @@ def make_images(out: Path) -> None:
     motorcycle = Image.open(SKIMAGE / "motorcycle_left.png").convert("RGB")
     (out / "chelsea.jpg").write_bytes(jpeg(chelsea))
     (out / "rocket.jpg").write_bytes((SKIMAGE / "rocket.jpg").read_bytes())
+    chelsea.save(out / "chelsea.webp", quality=85)  # browsers decode it; TensorFlow cannot
     (out / "coffee-exif6.jpg").write_bytes(exif_rotated(coffee))
     astronaut.save(out / "astronaut.png")
     logo = Image.open(SKIMAGE / "logo.png").convert("RGBA")

@@ -21,6 +21,29 @@ export async function hashBytes(bytes) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+function decodeBitmap(bytes, contentType) {
+  const blob = new Blob([bytes], contentType ? { type: contentType } : {});
+  return createImageBitmap(blob, {
+    imageOrientation: 'from-image',
+    premultiplyAlpha: 'none',
+    colorSpaceConversion: 'none',
+  });
+}
+
+/** A lossless PNG of the image's pixels (alpha kept), for a server that cannot decode WebP/AVIF. */
+export async function transcodeToPng(bytes, contentType) {
+  const bitmap = await decodeBitmap(bytes, contentType);
+  try {
+    if (bitmap.width * bitmap.height > MAX_PIXELS) throw new Error('too large');
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    canvas.getContext('2d').drawImage(bitmap, 0, 0);
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    return blob.arrayBuffer();
+  } finally {
+    bitmap.close();
+  }
+}
+
 /**
  * Decode image bytes and preprocess them as card.json says: EXIF orientation applied, alpha
  * composited on white, short side resized to S (antialiased, TF's filter), centre crop.
@@ -28,12 +51,7 @@ export async function hashBytes(bytes) {
  * @returns {Promise<Float32Array>} S * S * 3 floats in 0..255
  */
 export async function decodeToPixels(bytes, contentType, size) {
-  const blob = new Blob([bytes], contentType ? { type: contentType } : {});
-  const bitmap = await createImageBitmap(blob, {
-    imageOrientation: 'from-image',
-    premultiplyAlpha: 'none',
-    colorSpaceConversion: 'none',
-  });
+  const bitmap = await decodeBitmap(bytes, contentType);
   try {
     const { width, height } = bitmap;
     if (width * height > MAX_PIXELS) throw new Error(`${width}x${height} is too large`);

@@ -15,6 +15,7 @@ import { ServerUnreachable } from '../lib/server.js';
 import { sniffImage } from '../lib/sniff.js';
 
 export const MAX_BYTES = 40 * 1024 * 1024;
+const SERVER_FORMATS = ['jpeg', 'png', 'gif', 'bmp'];
 
 /** A failure that says what to show on the badge. */
 export class ScoreError extends Error {
@@ -33,6 +34,8 @@ export class ScoreError extends Error {
  * @param {(bytes: ArrayBuffer, contentType: string, size: number) => Promise<Float32Array>} deps.decode
  * @param {() => Promise<{predict: (pixels: Float32Array) => Promise<number>, backend: string}>} deps.loadModel
  * @param {(args: object) => Promise<{probability: number, verdict?: string, model?: string}>} deps.serverPredict
+ * @param {(bytes: ArrayBuffer, contentType: string) => Promise<ArrayBuffer>} [deps.toPng]
+ *   re-encodes formats the server cannot decode
  * @param {number} [deps.concurrency]
  */
 export function createEngine({
@@ -42,6 +45,7 @@ export function createEngine({
   decode,
   loadModel,
   serverPredict,
+  toPng = null,
   concurrency = 2,
   now = () => performance.now(),
 }) {
@@ -84,7 +88,18 @@ export function createEngine({
     };
   }
 
-  async function scoreServer(bytes, contentType, settings) {
+  async function scoreServer(bytes, contentType, settings, kind) {
+    // The server decodes with TensorFlow: JPEG, PNG, GIF and BMP only. Other formats the
+    // browser can decode (WebP, AVIF, ...) are sent as a lossless PNG of their pixels.
+    if (!SERVER_FORMATS.includes(kind) && toPng) {
+      try {
+        bytes = await toPng(bytes, contentType);
+        contentType = 'image/png';
+      } catch (error) {
+        throw new ScoreError('broken', `cannot decode the image: ${error.message}`, 'skipped');
+      }
+    }
+    if (SERVER_FORMATS.includes(kind)) contentType = `image/${kind}`;
     try {
       const r = await serverPredict({
         serverUrl: settings.serverUrl,
@@ -130,13 +145,13 @@ export function createEngine({
     }
     let result;
     if (settings.mode === 'server') {
-      result = await scoreServer(bytes, contentType, settings);
+      result = await scoreServer(bytes, contentType, settings, kind);
     } else if (settings.mode === 'fallback') {
       try {
         result = await scoreLocal(bytes, contentType);
       } catch (localError) {
         if (!settings.serverUrl) throw localError;
-        result = await scoreServer(bytes, contentType, settings);
+        result = await scoreServer(bytes, contentType, settings, kind);
         result.fallbackReason = localError.message;
       }
     } else {

@@ -2,11 +2,9 @@
 // background page. Reads the bundled card.json, loads the model on first use.
 
 import { createEngine } from './engine.js';
-import { decodeToPixels, fetchImage, hashBytes } from './browser.js';
+import { decodeToPixels, fetchImage, hashBytes, transcodeToPng } from './browser.js';
 import { loadModel } from './model.js';
 import { serverPredict } from '../lib/server.js';
-
-export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
 
 /** @param {(path: string) => string} getURL the extension's runtime.getURL */
 export function createLocalHost(getURL) {
@@ -26,6 +24,7 @@ export function createLocalHost(getURL) {
         loadModel: () =>
           loadModel({ card, modelUrl: getURL(`model/${card.tfjs?.path ?? 'tfjs/model.json'}`), wasmUrls }),
         serverPredict,
+        toPng: transcodeToPng,
       });
     })().catch((error) => {
       enginePromise = null;

@@ -89,6 +89,7 @@ describe('Chromium', { timeout: 600000 }, () => {
 <div data-test-id="background" style="display:inline-block;width:300px;height:200px;background:url('${images.url}/img/extra-astronaut-1.jpg') center/cover"></div>
 <img data-test-id="data" width="300" src="${dataUrl}">
 <img data-test-id="blob" width="300" alt="blob">
+<img data-test-id="webp" width="300" src="${images.url}/img/chelsea.webp">
 <div id="late"></div>
 <div style="height:2500px"></div>
 <img data-test-id="lazy" loading="lazy" width="300" src="${images.url}/img/extra-astronaut-0.jpg">
@@ -105,6 +106,7 @@ describe('Chromium', { timeout: 600000 }, () => {
 </script>`, 'Dynamic');
     pages['menu.html'] = html(`<h3>Right-click check (automatic badges off for this site)</h3>
 ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`, 'Context menu');
+    pages['webp.html'] = html(img('chelsea.webp', 'width="300"'), 'WebP');
     pages['plain.html'] = html(`${img('chelsea.jpg', 'width="200"')} ${img('extra-rocket-2.jpg', 'width="300"')}`, 'Plain');
     browser = await launchChromium(material.chromeDir);
   });
@@ -134,7 +136,7 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
   test('srcset and <picture> use the displayed source; CSS backgrounds, data:, blob:, late-added and lazy images', async () => {
     await resetSettings();
     const page = await open('dynamic.html', { until: 'none' });
-    const wanted = ['srcset', 'picture', 'background', 'data', 'blob', 'late'];
+    const wanted = ['srcset', 'picture', 'background', 'data', 'blob', 'late', 'webp'];
     const states = await waitFor(async () => {
       const s = byId(await readStates(page));
       return wanted.every((id) => s[id]?.state === 'done') && s;
@@ -145,6 +147,8 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
     expectPython(states.data, 'extra-astronaut-2.jpg');
     expectPython(states.blob, 'extra-astronaut-3.jpg');
     expectPython(states.late, 'extra-coffee-2.jpg');
+    // WebP: the browser decodes it (TensorFlow cannot, so there is no Python score to compare).
+    assert.ok(states.webp.probability >= 0 && states.webp.probability <= 1 && states.webp.verdict);
     // Far below the fold: not scored until it comes near the viewport.
     assert.notEqual(states.lazy?.state, 'done');
     await page.evaluate(() => document.querySelector('[data-test-id=lazy]').scrollIntoView());
@@ -283,6 +287,11 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
         expectPython(states[name], name);
         assert.equal(states[name].source, 'server');
       }
+      // WebP goes to the server as a PNG of its pixels (TensorFlow has no WebP decoder).
+      const webp = await open('webp.html');
+      const [w] = await readStates(webp);
+      assert.equal(w.source, 'server', JSON.stringify(w));
+      await webp.close();
       // A wrong key: the server refuses, and the badge says why.
       await options.fill('input[name=apiKey]', 'wrong');
       await options.dispatchEvent('input[name=apiKey]', 'change');

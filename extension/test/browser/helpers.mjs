@@ -47,6 +47,7 @@ const TYPES = {
   '.gif': 'image/gif',
   '.bmp': 'image/bmp',
   '.svg': 'image/svg+xml',
+  '.webp': 'image/webp',
   '.json': 'application/json',
 };
 

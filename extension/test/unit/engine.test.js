@@ -115,6 +115,23 @@ test('server mode sends the bytes to the server, never runs the local model', as
   assert.equal(calls.load, 0);
 });
 
+test('server mode re-encodes formats TensorFlow cannot decode (WebP) as PNG', async () => {
+  const seen = [];
+  const webp = new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 ....').buffer;
+  const { engine } = fakes({
+    fetchImage: async (url) => ({ bytes: url.endsWith('.webp') ? webp : JPEG(1), contentType: 'image/webp' }),
+    toPng: async () => new Uint8Array([0x89, 0x50, 0x4e, 0x47]).buffer,
+    serverPredict: async ({ contentType, bytes }) => {
+      seen.push([contentType, new Uint8Array(bytes)[0]]);
+      return { probability: 0.2 };
+    },
+  });
+  const settings = { mode: 'server', serverUrl: 'http://s' };
+  assert.equal((await engine.score({ url: 'http://a/x.webp' }, settings)).status, 'ok');
+  assert.equal((await engine.score({ url: 'http://a/y.jpg' }, settings)).status, 'ok');
+  assert.deepEqual(seen, [['image/png', 0x89], ['image/jpeg', 0xff]]); // types from the bytes
+});
+
 test('server down: a clear error state, not cached', async () => {
   let down = true;
   const { engine, calls } = fakes({
