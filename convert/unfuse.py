@@ -78,9 +78,15 @@ def safe_bias_adds(graph: graph_pb2.GraphDef) -> int:
 def decompose_batch_norms(graph: graph_pb2.GraphDef) -> int:
     """Rewrite inference ``FusedBatchNorm*`` with constant statistics as ``x * s + o``."""
     nodes = {node.name: node for node in graph.node}
+    # Only the normalised output (:0) can be rebuilt; leave a node whose statistics are read.
+    reads_statistics = {
+        _name(t) for n in graph.node for t in n.input if ":" in t and not t.endswith(":0")
+    }
     added, changed = [], 0
     for node in graph.node:
         if node.op not in BATCH_NORMS or node.attr["is_training"].b:
+            continue
+        if node.name in reads_statistics:
             continue
         values = [_const_value(nodes, t) for t in node.input[1:5]]
         if any(v is None for v in values):
