@@ -103,10 +103,26 @@ const mutations = new MutationObserver((records) => {
     } else {
       const entry = entries.get(record.target);
       if (entry) reset(entry);
-      else scanLater(record.target);
+      else changed.add(record.target);
     }
   }
+  if (changed.size && !changedTimer) changedTimer = setTimeout(checkChanged, 200);
 });
+
+// Elements whose src/srcset/style changed: looked at (alone, not their subtree) at most five
+// times a second, so pages that animate inline styles cost next to nothing.
+const changed = new Set();
+let changedTimer = 0;
+function checkChanged() {
+  changedTimer = 0;
+  const end = performance.now() + SLICE_MS;
+  for (const el of changed) {
+    changed.delete(el);
+    if (enabled && el.isConnected) consider(el);
+    if (performance.now() > end) break;
+  }
+  if (changed.size) changedTimer = setTimeout(checkChanged, 200);
+}
 
 // An element's image changed (new src, srcset choice, lazy load): score it again.
 function reset(entry) {
