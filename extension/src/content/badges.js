@@ -30,6 +30,8 @@ const STYLE = `
   box-shadow: 0 2px 10px rgba(0,0,0,.35); white-space: normal; cursor: auto;
 }
 .badge:hover .details, .badge.open .details { display: block; }
+.right .details { left: auto; right: 0; }
+.bottom .details { top: auto; bottom: 20px; }
 .details b { font-weight: 600; }
 .details div + div { margin-top: 2px; }
 .toast {
@@ -117,8 +119,11 @@ export class Badges {
       cls = 'error';
       text = result?.reason === 'server-unreachable' ? 'Server offline' : 'Not scored';
     }
-    badge.className = `badge ${cls}${badge.classList.contains('open') ? ' open' : ''}`;
+    const corner = this.corner.split('-').join(' ');
+    badge.className = `badge ${cls} ${corner}${badge.classList.contains('open') ? ' open' : ''}`;
     label.textContent = text;
+    badge.setAttribute('role', 'button');
+    badge.setAttribute('aria-label', `AI or Human: ${text}`);
     details.replaceChildren(
       ...detailsFor(state, result).map(([k, v]) => {
         const row = document.createElement('div');
@@ -150,6 +155,11 @@ export class Badges {
 
   setCorner(corner) {
     this.corner = corner;
+    const [vertical, horizontal] = corner.split('-');
+    for (const { badge } of this.items.values()) {
+      badge.classList.remove('top', 'bottom', 'left', 'right');
+      badge.classList.add(vertical, horizontal);
+    }
     this.schedule();
   }
 
