@@ -3,7 +3,7 @@
 // pixels from the page: the extension fetches the image bytes itself.
 
 import { normalizeSettings, badgesEnabledFor } from '../lib/settings.js';
-import { cssBackgroundUrl, inViewport, isBigEnough, isScorableUrl, isSvgUrl } from '../lib/pageimages.js';
+import { cssBackgroundUrl, isBigEnough, isScorableUrl, isSvgUrl } from '../lib/pageimages.js';
 import { PRIORITY } from '../lib/queue.js';
 import { Badges } from './badges.js';
 
@@ -22,6 +22,15 @@ const waiting = new Set(); // entries ready to be sent
 let inFlight = 0;
 
 const intersection = new IntersectionObserver(onIntersect, { rootMargin: `${NEAR_MARGIN}px` });
+// A second observer says which images are on screen, so choosing what to send next needs no
+// layout reads.
+const visibility = new IntersectionObserver((records) => {
+  for (const record of records) {
+    const entry = entries.get(record.target);
+    if (entry) entry.visible = record.isIntersecting;
+  }
+  pump();
+});
 
 function overlay() {
   badges ??= new Badges({ corner: settings.badgePosition });
@@ -39,9 +48,10 @@ function urlOf(entry) {
 
 function track(el, kind) {
   if (entries.has(el)) return entries.get(el);
-  const entry = { el, kind, url: '', state: 'new', result: null, forced: false, near: false };
+  const entry = { el, kind, url: '', state: 'new', result: null, forced: false, near: false, visible: false };
   entries.set(el, entry);
   intersection.observe(el);
+  visibility.observe(el);
   return entry;
 }
 
@@ -183,13 +193,11 @@ function skip(entry, reason) {
 /** Send the best waiting entries: right-clicked, then visible, then near the viewport. */
 function pump() {
   if (inFlight >= MAX_IN_FLIGHT || waiting.size === 0) return;
-  const vw = innerWidth;
-  const vh = innerHeight;
   const ranked = [];
   for (const entry of waiting) {
     let priority = PRIORITY.NEAR;
     if (entry.forced) priority = PRIORITY.CONTEXT_MENU;
-    else if (inViewport(entry.el.getBoundingClientRect(), vw, vh)) priority = PRIORITY.VISIBLE;
+    else if (entry.visible) priority = PRIORITY.VISIBLE;
     else if (!entry.near) continue; // scrolled far away: wait until it comes back
     ranked.push([priority, entry]);
   }
@@ -400,6 +408,7 @@ setInterval(() => {
       entries.delete(el);
       waiting.delete(entry);
       intersection.unobserve(el);
+      visibility.unobserve(el);
     }
   }
 }, 10000);

@@ -8,7 +8,9 @@ import {
   IMAGES, ROOT, REPO, TOLERANCE, html, launchChromium, prepare, readStates, serve, startModelServer, waitFor,
 } from './helpers.mjs';
 
-const SHOTS = join(REPO, 'docs/screenshots');
+// Screenshots go to docs/screenshots/ only when asked (AIORHUMAN_SCREENSHOTS=1), so that a
+// test run does not rewrite committed files; otherwise to build/screenshots/.
+const SHOTS = process.env.AIORHUMAN_SCREENSHOTS ? join(REPO, 'docs/screenshots') : join(ROOT, 'build/screenshots');
 const FINAL = new Set(['done', 'skipped']);
 
 let material;
