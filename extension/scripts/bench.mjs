@@ -160,7 +160,7 @@ console.log(`
 | Chromium extension pipeline, fetch → probability (${p.backend}) | ${p.chromium_pipeline_ms} ms (${p.ratio_pipeline}× Python) |
 | Chromium TF.js model alone | ${p.chromium_model_ms} ms (${p.ratio_model}× Python) |
 | largest probability difference browser vs Python | ${p.max_abs_probability_difference} |
-| page of 50 images fully badged, cold (browser start, model load) | ${results.page50_cold.ms} ms |
+| page of 50 images fully badged, cold (fresh browser, model loaded on demand) | ${results.page50_cold.ms} ms |
 | page of 50 images fully badged, warm (model loaded, cache emptied) | ${results.page50_warm.ms} ms |
 | long tasks > 50 ms with the extension (cold / warm) | ${lt(results.page50_cold)} / ${lt(results.page50_warm)} |
 | long tasks > 50 ms without the extension | ${lt(results.page50_without_extension)} |
