@@ -159,7 +159,9 @@ function onIntersect(records) {
     const entry = entries.get(record.target);
     if (!entry) continue;
     entry.near = record.isIntersecting;
-    if (entry.near && entry.state === 'new') check(entry);
+    // A skipped-as-small image may have grown since (carousels, responsive layouts).
+    const grown = entry.state === 'skipped' && entry.result?.reason === 'small';
+    if (entry.near && (entry.state === 'new' || grown)) check(entry);
   }
   pump();
 }
@@ -230,10 +232,13 @@ async function send(entry, priority) {
   try {
     // blob: URLs belong to the page: only this script can read them.
     const dataUrl = url.startsWith('blob:') ? await blobToDataUrl(url) : undefined;
+    let timer;
     result = await Promise.race([
       api.runtime.sendMessage({ type: 'score', url, dataUrl, priority }),
-      new Promise((resolve) => setTimeout(resolve, REQUEST_TIMEOUT_MS, { status: 'error', reason: 'timeout', message: 'no answer in time' })),
-    ]);
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, REQUEST_TIMEOUT_MS, { status: 'error', reason: 'timeout', message: 'no answer in time' });
+      }),
+    ]).finally(() => clearTimeout(timer));
     result ??= { status: 'error', reason: 'no-answer', message: 'no answer from the extension' };
   } catch (error) {
     result = { status: 'error', reason: 'extension', message: String(error?.message ?? error) };
