@@ -241,7 +241,6 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
     await off.waitForTimeout(1500);
     assert.ok((await readStates(off)).every((s) => s.state === null));
     await options.check('input[name=badges]');
-    await options.screenshot({ path: join(SHOTS, 'options.png'), fullPage: true });
     await Promise.all([options.close(), page.close(), off.close()]);
   });
 
@@ -282,6 +281,8 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
       await options.dispatchEvent('input[name=apiKey]', 'change');
       await options.click('#test');
       await waitFor(async () => /Connected/.test(await options.textContent('#test-result')), { what: 'test connection' });
+      await options.setViewportSize({ width: 720, height: 860 });
+      await options.screenshot({ path: join(SHOTS, 'options.png'), fullPage: true });
       await waitFor(() => browser.worker.evaluate(() => chrome.storage.local.get(null).then((s) => s.mode === 'server' && !!s.apiKey)), { what: 'server settings saved' });
       const page = await open('plain.html');
       const states = byId(await readStates(page));
