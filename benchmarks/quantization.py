@@ -140,10 +140,15 @@ def measure(
             )
         )
         print(f"{backbone} {quantize}: max |dp| {diff.max():.2e}", file=sys.stderr)
-    return rows
+    accuracy = np.mean((reference >= threshold) == labels)
+    note = (
+        f"- {backbone}, float32 SavedModel on these {len(labels)} images: "
+        f"ROC-AUC {roc_auc_score(labels, reference):.4f}, accuracy {accuracy:.3f}"
+    )
+    return rows, note
 
 
-def markdown(rows: list[Row], counts: dict[str, int]) -> str:
+def markdown(rows: list[Row], counts: dict[str, int], notes: list[str]) -> str:
     lines = [
         "| backbone | TF.js weights | TF.js MB | SavedModel MB | max \\|Δp\\| | mean \\|Δp\\| "
         "| ΔROC-AUC | Δaccuracy | verdicts changed | export s | peak RAM GB |",
@@ -156,7 +161,7 @@ def markdown(rows: list[Row], counts: dict[str, int]) -> str:
             f"| {r.accuracy_change:+.3f} "
             f"| {r.verdict_changes}/{counts[r.backbone]} | {r.seconds:.0f} | {r.peak_gb:.1f} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *notes]) + "\n"
 
 
 def untrained_resnet(work: Path) -> Path:
@@ -188,12 +193,14 @@ def main(argv: list[str] | None = None) -> None:
         "efficientnet_lite0": args.run,
         "resnet50v2": args.resnet_run or untrained_resnet(args.work),
     }
-    rows, counts = [], {}
+    rows, counts, notes = [], {}, []
     for backbone, run_dir in runs.items():
         size = load_run(run_dir).config.input_size
         counts[backbone] = len(paths)
-        rows += measure(run_dir, backbone, labels, pixels_of(paths, size), args.work)
-    table = markdown(rows, counts)
+        backbone_rows, note = measure(run_dir, backbone, labels, pixels_of(paths, size), args.work)
+        rows += backbone_rows
+        notes.append(note)
+    table = markdown(rows, counts, notes)
     print(table)
     if args.out:
         args.out.write_text(table)
