@@ -1,9 +1,9 @@
 """Benchmark the server against the raw SavedModel (not a test).
 
-Starts the server (gunicorn, one worker) on 127.0.0.1; for each concurrency, measures the raw
-SavedModel throughput in this process (``predict_bytes`` on full batches of the same JPEG), then
-loads the server from this process over loopback; finally sends many requests to see whether
-the worker's memory stays flat.
+Starts the server (gunicorn, one worker) on 127.0.0.1; for each concurrency, alternates rounds
+of the raw SavedModel throughput in this process (``predict_bytes`` on full batches of the same
+JPEG) with rounds of load on the server from this process over loopback (medians reported);
+finally sends many requests to see whether the worker's memory stays flat.
 
     python benchmarks/server_bench.py --model models/default
 """
@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -130,8 +131,9 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--image-size", type=int, nargs=2, default=(640, 480))
     parser.add_argument("--concurrency", type=int, nargs="+", default=(1, 4, 16))
-    parser.add_argument("--requests", type=int, default=400, help="per concurrency level")
-    parser.add_argument("--raw-seconds", type=float, default=15.0)
+    parser.add_argument("--requests", type=int, default=200, help="per round and concurrency")
+    parser.add_argument("--rounds", type=int, default=3, help="raw/served rounds per level")
+    parser.add_argument("--raw-seconds", type=float, default=8.0, help="per raw round")
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--max-batch", type=int, default=16)
     parser.add_argument("--out", type=Path, help="write the results as JSON here too")
@@ -157,29 +159,38 @@ def main() -> None:
         print(f"raw SavedModel at batch 1: {single:.1f} img/s")
         results["levels"] = []
         for concurrency in args.concurrency:
-            # The raw figure is measured right before each level: the machine may be shared.
-            raw = raw_throughput(bundle, image, args.max_batch, args.raw_seconds)
-            rate, latencies = load(port, image, concurrency, args.requests)
+            # Raw and served rounds alternate, so that both see the same (maybe shared) machine.
+            raws, rates, latencies = [], [], []
+            for _ in range(args.rounds):
+                raws.append(raw_throughput(bundle, image, args.max_batch, args.raw_seconds))
+                rate, times = load(port, image, concurrency, args.requests)
+                rates.append(rate)
+                latencies += times
             level = {
                 "concurrency": concurrency,
-                "images_per_s": round(rate, 2),
-                "raw_images_per_s": round(raw, 2),
-                "ratio_to_raw": round(rate / raw, 3),
+                "images_per_s": round(statistics.median(rates), 2),
+                "raw_images_per_s": round(statistics.median(raws), 2),
+                "ratio_to_raw": round(
+                    statistics.median(r / w for r, w in zip(rates, raws, strict=True)), 3
+                ),
                 "p50_ms": round(percentile(latencies, 50), 1),
                 "p99_ms": round(percentile(latencies, 99), 1),
             }
             results["levels"].append(level)
             print(json.dumps(level))
         if args.memory_requests:
-            before = worker_rss_mib(server.pid)
+            # RSS after each tenth of the requests; growth is measured from the first tenth on,
+            # once the allocator has seen every batch size.
+            step = max(args.memory_requests // 10, 1)
+            samples = []
             start = time.perf_counter()
-            load(port, image, 16, args.memory_requests)
-            after = worker_rss_mib(server.pid)
+            for _ in range(10):
+                load(port, image, 16, step)
+                samples.append(round(worker_rss_mib(server.pid), 1))
             results["memory"] = {
-                "requests": args.memory_requests,
-                "rss_before_mib": round(before, 1),
-                "rss_after_mib": round(after, 1),
-                "growth_percent": round(100 * (after - before) / before, 2),
+                "requests": step * 10,
+                "rss_mib_every_tenth": samples,
+                "growth_percent": round(100 * (samples[-1] - samples[0]) / samples[0], 2),
                 "seconds": round(time.perf_counter() - start, 1),
             }
             print(json.dumps(results["memory"]))

@@ -33,9 +33,7 @@ _METHODS = {"GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"}
 def create_app(settings: Settings, model: Model) -> Flask:
     """The WSGI application over a loaded model."""
     app = Flask(__name__)
-    app.config.update(
-        MAX_CONTENT_LENGTH=settings.max_body_bytes, MAX_FORM_PARTS=settings.max_files + 8
-    )
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)

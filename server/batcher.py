@@ -1,10 +1,11 @@
 """Micro-batching: concurrent requests share one model call.
 
 Request threads ``submit`` items and wait on futures; one thread takes up to ``max_batch``
-items from a bounded queue and calls the model once for all of them. It waits up to
-``max_wait`` for more items only while other requests have announced that theirs are on the
-way (``expecting``), so a lone request never waits. If a batch fails, it is split in halves
-until the failing items are found, so one bad input fails only its own request.
+items from a bounded queue and calls the model once for all of them. A forming batch waits up
+to ``max_wait`` for more items only while more are expected: announced by requests on their
+way (``expecting``), or as many as the last batch had. A lone request never waits. If a batch
+fails, it is split in halves until the failing items are found, so one bad input fails only
+its own request.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Batcher:
         self.on_batch = on_batch
         self._queue: deque[_Item] = deque()
         self._expected = 0
+        self._last_size = 0
         self._local = threading.local()
         self._closed = False
         self._cond = threading.Condition()
@@ -123,7 +125,7 @@ class Batcher:
                     return None
                 self._cond.wait()
             deadline = self._queue[0].enqueued + self.max_wait
-            while len(self._queue) < self.max_batch and self._expected and not self._closed:
+            while len(self._queue) < self._wanted() and not self._closed:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
@@ -138,7 +140,17 @@ class Batcher:
                 if item.future.set_running_or_notify_cancel():
                     batch.append(item)
                     weight += item.weight
+            self._last_size = len(batch)
             return batch
+
+    def _wanted(self) -> int:
+        """How many items a forming batch waits for: those announced, or as many as last time.
+
+        Under steady concurrent load the requests of one batch come back together for the
+        next; waiting for them (at most ``max_wait``) keeps batches full instead of
+        alternating between a few early items and the rest.
+        """
+        return min(max(len(self._queue) + self._expected, self._last_size), self.max_batch)
 
     def _loop(self) -> None:
         while (batch := self._take()) is not None:

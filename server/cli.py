@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from server.model import load_model
 
         logging.config.dictConfig(config_dict())
-        app = create_app(settings, load_model(settings.model, check_hashes=False))
+        app = create_app(settings, load_model(settings.model, settings.max_batch, False))
         app.run(settings.host, settings.port, threaded=True)
     else:
         from server.gunicorn_app import GunicornServer

@@ -51,5 +51,6 @@ class GunicornServer(BaseApplication):
         from server.app import create_app
         from server.model import load_model
 
-        model = load_model(self.settings.model, check_hashes=False)  # checked before the fork
+        # The bundle's hashes were checked before the fork.
+        model = load_model(self.settings.model, self.settings.max_batch, check_hashes=False)
         return create_app(self.settings, model)

@@ -28,14 +28,12 @@ class _Handler(BaseHTTPRequestHandler):
         if body is not None:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if body is not None:
-            self.wfile.write(body)
-        else:  # no length: stream until the client gives up or 50 MB
-            for _ in range(50):
-                try:
-                    self.wfile.write(b"\x00" * (1 << 20))
-                except OSError:
-                    return
+        chunks = [body] if body is not None else [b"\x00" * (1 << 20)] * 50  # no length: 50 MB
+        for chunk in chunks:
+            try:
+                self.wfile.write(chunk)
+            except OSError:  # the client stopped reading (the size cap at work)
+                return
 
     def log_message(self, *args) -> None:
         pass
