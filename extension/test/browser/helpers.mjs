@@ -201,6 +201,15 @@ export async function startModelServer(bundleDir, { key = 'test-key-123' } = {})
       },
       { timeoutMs: 90000, intervalMs: 300, what: 'the model server' },
     );
+    // The first prediction traces the model's graph: do it now, so the extension's 15 s
+    // request timeout only ever sees a warm server (this machine may be busy).
+    const warm = await fetch(`${url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg', authorization: `Bearer ${key}` },
+      body: readFileSync(join(IMAGES, 'chelsea.jpg')),
+      signal: AbortSignal.timeout(120000),
+    });
+    if (!warm.ok) throw new Error(`warm-up prediction failed: ${warm.status} ${await warm.text()}`);
   } catch (error) {
     await stop();
     throw error;
