@@ -1,0 +1,1 @@
+"""The self-hosted HTTP API over a model bundle (docs/server.md)."""
