@@ -178,7 +178,7 @@ export async function startModelServer(bundleDir, { key = 'test-key-123' } = {})
       probe.close(() => resolvePort(p));
     });
   });
-  const child = spawn(PYTHON, ['-m', 'server', '--model', bundleDir, '--port', String(port), '--api-keys', key, ...(process.env.AIORHUMAN_TEST_GUNICORN ? [] : ['--dev'])], {
+  const child = spawn(PYTHON, ['-m', 'server', '--model', bundleDir, '--port', String(port), '--api-keys', key, ...(process.env.AIORHUMAN_TEST_DEV_SERVER ? ['--dev'] : [])], {
     cwd: REPO,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', PYTHONPATH: REPO },
     stdio: ['ignore', 'ignore', 'pipe'],
