@@ -47,7 +47,7 @@ class Settings:
     max_pixels: int = _opt(40_000_000, "largest image, width x height (checked before decoding)")
     max_frames: int = _opt(1000, "most frames in an animated image (only the first is scored)")
     max_files: int = _opt(16, "most images in one multipart request")
-    max_batch: int = _opt(16, "most images in one model call")
+    max_batch: int = _opt(8, "most images in one model call")
     max_wait_ms: float = _opt(5.0, "longest a request waits for others to share its batch")
     max_queue: int = _opt(64, "most images waiting for the model (503 beyond)")
     request_timeout: float = _opt(30.0, "longest a request waits for its scores (503 beyond)")
