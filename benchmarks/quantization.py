@@ -165,13 +165,11 @@ def markdown(rows: list[Row], counts: dict[str, int], notes: list[str]) -> str:
 
 
 def untrained_resnet(work: Path) -> Path:
-    from tests.conftest import make_untrained_run
-    from tests.convert.conftest import give_realistic_statistics
+    from tests.convert.conftest import make_resnet_run
 
     run_dir = work / "resnet50v2-untrained-run"
     if not (run_dir / "model.weights.h5").is_file():
-        make_untrained_run(run_dir, backbone="resnet50v2", input_size=224)
-        give_realistic_statistics(run_dir)
+        make_resnet_run(run_dir, input_size=224)
     return run_dir
 
 

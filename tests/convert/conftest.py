@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import make_untrained_run
-
 RESNET_SIZE = 32
 
 
-def give_realistic_statistics(run_dir: Path, seed: int = 0) -> None:
-    """Random biases and BatchNorm statistics, like trained weights (fresh ones are 0 and 1).
+def make_resnet_run(out: Path, input_size: int = RESNET_SIZE, seed: int = 0) -> Path:
+    """An untrained ResNet-50 V2 run (Keras architecture) whose weights look trained.
 
-    Zero biases and unit statistics let Grappler fold whole ops away, which would hide the
-    graph patterns that trained weights produce.
+    Fresh weights have zero biases and unit BatchNorm statistics, which let Grappler fold
+    whole ops away and hide the graph patterns that trained weights produce; these get random
+    biases and statistics instead.
     """
     import tf_keras as keras
 
-    from training.runs import WEIGHTS, load_run
+    from training.config import TrainConfig
+    from training.model import build_classifier
+    from training.runs import WEIGHTS
 
-    model = load_run(run_dir).model
+    out.mkdir(parents=True, exist_ok=True)
+    config = TrainConfig(
+        data="(none)", backbone="resnet50v2", weights="random", input_size=input_size
+    )
+    keras.utils.set_random_seed(seed)
+    model = build_classifier(config)
     rng = np.random.default_rng(seed)
-    for layer in model.get_layer("backbone").submodules:
+    for layer in model.submodules:
         if isinstance(layer, keras.layers.BatchNormalization):
             gamma, beta, mean, variance = layer.get_weights()
             layer.set_weights(
@@ -39,17 +46,18 @@ def give_realistic_statistics(run_dir: Path, seed: int = 0) -> None:
         elif isinstance(layer, keras.layers.Conv2D) and layer.use_bias:
             kernel, bias = layer.get_weights()
             layer.set_weights([kernel, rng.normal(0, 0.05, bias.shape).astype(np.float32)])
-    model.save_weights(str(run_dir / WEIGHTS))
+    model.save_weights(str(out / WEIGHTS))
+    config.save(out / "config.json")
+    decision = {"threshold": 0.5, "unsure_band": [0.4, 0.6], "chosen_on": "untrained test run"}
+    (out / "decision.json").write_text(json.dumps(decision))
+    (out / "metrics.json").write_text(json.dumps({"validation": {}}))
+    return out
 
 
 @pytest.fixture(scope="session")
 def resnet_run(tmp_path_factory) -> Path:
     """An untrained ResNet-50 V2 run (Keras architecture, random weights) at 32 x 32."""
-    run_dir = make_untrained_run(
-        tmp_path_factory.mktemp("resnet_run"), backbone="resnet50v2", input_size=RESNET_SIZE
-    )
-    give_realistic_statistics(run_dir)
-    return run_dir
+    return make_resnet_run(tmp_path_factory.mktemp("resnet_run"))
 
 
 @pytest.fixture(scope="session")

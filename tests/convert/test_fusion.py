@@ -152,10 +152,42 @@ def test_decompose_batch_norms_is_exact():
     assert decompose_batch_norms(graph) == 1
     assert not {node.op for node in graph.node} & {"FusedBatchNormV3"}
     x = np.random.default_rng(0).normal(size=(2, 4, 4, 3)).astype(np.float32)
+    np.testing.assert_allclose(
+        _run(graph, batch_norm, x), layer(x, training=False).numpy(), atol=1e-5
+    )
+
+
+def _run(graph, output: str, x: np.ndarray) -> np.ndarray:
+    """Evaluate ``output`` of a frozen graph with its one placeholder fed ``x``."""
     imported = tf.Graph()
     with imported.as_default():
         tf.graph_util.import_graph_def(graph, name="")
     placeholder = next(n.name for n in graph.node if n.op == "Placeholder")
     with tf.compat.v1.Session(graph=imported) as session:
-        got = session.run(f"{batch_norm}:0", {f"{placeholder}:0": x})
-    np.testing.assert_allclose(got, layer(x, training=False).numpy(), atol=1e-5)
+        return session.run(f"{output}:0", {f"{placeholder}:0": x})
+
+
+@pytest.mark.parametrize("depthwise", [False, True])
+def test_fold_conv_batch_norms_is_exact(depthwise):
+    import tf_keras as keras
+
+    from convert.unfuse import fold_conv_batch_norms
+
+    keras.utils.set_random_seed(1)
+    conv = (
+        keras.layers.DepthwiseConv2D(3, depth_multiplier=2, use_bias=False)
+        if depthwise
+        else keras.layers.Conv2D(6, 3, use_bias=False)
+    )
+    norm = keras.layers.BatchNormalization(epsilon=1e-3)
+    model = keras.Sequential([keras.Input((6, 6, 3)), conv, norm])
+    rng = np.random.default_rng(2)
+    norm.set_weights([rng.uniform(0.5, 2, 6).astype(np.float32) for _ in range(4)])
+    spec = tf.TensorSpec([2, 6, 6, 3], tf.float32)
+    graph = _graph_of(lambda x: model(x, training=False), spec)
+    batch_norm = next(node.name for node in graph.node if node.op == "FusedBatchNormV3")
+    assert fold_conv_batch_norms(graph) == 1
+    x = rng.normal(size=(2, 6, 6, 3)).astype(np.float32)
+    np.testing.assert_allclose(
+        _run(graph, batch_norm, x), model(x, training=False).numpy(), atol=1e-5
+    )
