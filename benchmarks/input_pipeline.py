@@ -54,8 +54,11 @@ def main() -> None:
     for layer in backbone.layers:
         layer.trainable = id(layer) in unfrozen
     model.compile(keras.optimizers.Adam(1e-4), "binary_crossentropy")
-    x = np.random.default_rng(0).uniform(0, 255, (args.batch_size, args.input_size,
-                                                    args.input_size, 3)).astype("float32")
+    x = (
+        np.random.default_rng(0)
+        .uniform(0, 255, (args.batch_size, args.input_size, args.input_size, 3))
+        .astype("float32")
+    )
     y = np.zeros((args.batch_size, 1), "float32")
     model.train_on_batch(x, y)
     steps = max(4, args.images // args.batch_size // 2)
@@ -68,8 +71,10 @@ def main() -> None:
     print(f"input pipeline, first epoch (decode + augment): {rates[0]:8.1f} images/s")
     print(f"input pipeline, later epochs (cached decode + augment): {rates[1]:8.1f} images/s")
     print(f"training step on in-memory tensors (fine-tuning): {step_rate:8.1f} images/s")
-    print(f"ratio pipeline/step: first epoch {rates[0] / step_rate:.2f}x, "
-          f"later epochs {rates[1] / step_rate:.2f}x (target >= 1.5x)")
+    print(
+        f"ratio pipeline/step: first epoch {rates[0] / step_rate:.2f}x, "
+        f"later epochs {rates[1] / step_rate:.2f}x (target >= 1.5x)"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ from tests.images import noisy_image, smooth_image
 TINY_SIZE = 32
 
 
-def make_untrained_run(out: Path, backbone: str = "efficientnet_lite0", input_size: int = TINY_SIZE) -> Path:
+def make_untrained_run(
+    out: Path, backbone: str = "efficientnet_lite0", input_size: int = TINY_SIZE
+) -> Path:
     """A run directory with random weights whose outputs still spread over 0..1.
 
     Real enough for export, parity and serving tests: it is exactly what training writes,
