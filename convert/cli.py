@@ -94,10 +94,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     _quiet_tensorflow()
     from bundle import BundleError
+    from convert.jsparity import JsParityError
+    from convert.tfjs import ConversionError
 
     try:
         bundle_dir = export(args) if args.out else args.verify
         if args.verify is not None and not verify(bundle_dir, args):
             raise SystemExit(1)
-    except BundleError as exc:
+    except (BundleError, ConversionError, JsParityError, FileNotFoundError) as exc:
         raise SystemExit(f"error: {exc}") from exc
