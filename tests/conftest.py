@@ -41,7 +41,14 @@ def make_untrained_run(
     kernel *= 2.0 / max(float(logits.std()), 1e-6)
     bias = -float((features @ kernel).mean())
     model.get_layer(LOGIT_LAYER).set_weights([kernel, np.array([bias], np.float32)])
-    model.save_weights(str(out / "model.weights.h5"))
+    return write_run(out, model, config)
+
+
+def write_run(out: Path, model, config) -> Path:
+    """Write ``model`` and ``config`` as a finished run directory, as training would."""
+    from training.runs import WEIGHTS
+
+    model.save_weights(str(out / WEIGHTS))
     config.save(out / "config.json")
     decision = {"threshold": 0.5, "unsure_band": [0.4, 0.6], "chosen_on": "untrained test run"}
     (out / "decision.json").write_text(json.dumps(decision))

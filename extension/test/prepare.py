@@ -67,7 +67,9 @@ def make_images(out: Path) -> None:
     motorcycle.save(out / "motorcycle.bmp")
     (out / "large.jpg").write_bytes(jpeg(astronaut.resize((4000, 3000), Image.BICUBIC), 85))
     (out / "wide.jpg").write_bytes(jpeg(motorcycle.resize((1400, 180))))
-    for i, (name, image) in enumerate([("coffee", coffee), ("rocket", rocket), ("astronaut", astronaut)]):
+    for i, (name, image) in enumerate(
+        [("coffee", coffee), ("rocket", rocket), ("astronaut", astronaut)]
+    ):
         # Extra photos for the page of many images (each one different bytes).
         for k in range(4):
             crop = image.crop((k * 20, k * 10, image.width - k * 15, image.height - k * 12))
@@ -83,7 +85,8 @@ def make_images(out: Path) -> None:
     (out / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg")
     (out / "drawing.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300">'
-        '<rect width="300" height="300" fill="#48c"/><circle cx="150" cy="150" r="90" fill="#fc3"/></svg>'
+        '<rect width="300" height="300" fill="#48c"/>'
+        '<circle cx="150" cy="150" r="90" fill="#fc3"/></svg>'
     )
 
 
@@ -129,7 +132,11 @@ def make_bundle(out: Path, images: Path, architecture: str = "tiny") -> Path:
     from training.preprocess import preprocess_bytes
 
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)][-1]
-    names = sorted(p for p in images.iterdir() if p.suffix in SCORABLE and p.name not in {"broken.jpg", "tiny.png"})
+    names = sorted(
+        p
+        for p in images.iterdir()
+        if p.suffix in SCORABLE and p.name not in {"broken.jpg", "tiny.png"}
+    )
     names = [p for p in names if not p.name.startswith("page-")]
     pixels = tf.stack([preprocess_bytes(tf.constant(p.read_bytes()), SIZE) for p in names])
     features = keras.Model(model.inputs, dense.input).predict(pixels, verbose=0)
@@ -158,7 +165,12 @@ def make_bundle(out: Path, images: Path, architecture: str = "tiny") -> Path:
         "threshold": 0.5,
         "unsure_band": [0.4, 0.6],
         "saved_model": {"path": "saved_model", "signatures": signatures},
-        "tfjs": {"path": "tfjs/model.json", "quantization": quantize, "input": tfjs["input"], "output": tfjs["output"]},
+        "tfjs": {
+            "path": "tfjs/model.json",
+            "quantization": quantize,
+            "input": tfjs["input"],
+            "output": tfjs["output"],
+        },
         "files": files,
     }
     (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
@@ -169,27 +181,44 @@ def python_scores(bundle_dir: Path, images: Path) -> dict:
     from bundle import load_bundle
 
     bundle = load_bundle(bundle_dir)
-    names = sorted(p.name for p in images.iterdir() if p.suffix in SCORABLE and p.name not in {"broken.jpg", "tiny.png"})
+    names = sorted(
+        p.name
+        for p in images.iterdir()
+        if p.suffix in SCORABLE and p.name not in {"broken.jpg", "tiny.png"}
+    )
     names = [n for n in names if not n.startswith("page-")]
     probabilities = bundle.predict_bytes([(images / n).read_bytes() for n in names])
     return {
         "bundle": str(bundle_dir),
         "unsure_band": bundle.card["unsure_band"],
-        "scores": {n: {"probability_ai": float(p), "verdict": bundle.verdict(float(p))} for n, p in zip(names, probabilities)},
+        "scores": {
+            n: {"probability_ai": float(p), "verdict": bundle.verdict(float(p))}
+            for n, p in zip(names, probabilities, strict=True)
+        },
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--bundle", type=Path, help="use this bundle instead of making one")
     parser.add_argument("--architecture", default="tiny", choices=["tiny", "efficientnet_lite0"])
     args = parser.parse_args()
     make_images(args.out / "images")
-    bundle_dir = (args.bundle if args.bundle else make_bundle(args.out / "bundle", args.out / "images", args.architecture)).resolve()
+    bundle_dir = (
+        args.bundle
+        if args.bundle
+        else make_bundle(args.out / "bundle", args.out / "images", args.architecture)
+    ).resolve()
     scores = python_scores(bundle_dir, args.out / "images")
     (args.out / "scores.json").write_text(json.dumps(scores, indent=2) + "\n")
-    print(json.dumps({"bundle": str(bundle_dir), "images": len(list((args.out / "images").iterdir()))}))
+    print(
+        json.dumps(
+            {"bundle": str(bundle_dir), "images": len(list((args.out / "images").iterdir()))}
+        )
+    )
 
 
 if __name__ == "__main__":

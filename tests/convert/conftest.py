@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.conftest import write_run
 
 RESNET_SIZE = 32
 
@@ -23,7 +24,6 @@ def make_resnet_run(out: Path, input_size: int = RESNET_SIZE, seed: int = 0) -> 
 
     from training.config import TrainConfig
     from training.model import build_classifier
-    from training.runs import WEIGHTS
 
     out.mkdir(parents=True, exist_ok=True)
     config = TrainConfig(
@@ -46,12 +46,7 @@ def make_resnet_run(out: Path, input_size: int = RESNET_SIZE, seed: int = 0) -> 
         elif isinstance(layer, keras.layers.Conv2D) and layer.use_bias:
             kernel, bias = layer.get_weights()
             layer.set_weights([kernel, rng.normal(0, 0.05, bias.shape).astype(np.float32)])
-    model.save_weights(str(out / WEIGHTS))
-    config.save(out / "config.json")
-    decision = {"threshold": 0.5, "unsure_band": [0.4, 0.6], "chosen_on": "untrained test run"}
-    (out / "decision.json").write_text(json.dumps(decision))
-    (out / "metrics.json").write_text(json.dumps({"validation": {}}))
-    return out
+    return write_run(out, model, config)
 
 
 @pytest.fixture(scope="session")
