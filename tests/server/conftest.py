@@ -1,56 +1,43 @@
-"""Fixtures for the server tests: a fake model for in-process tests of the Flask app."""
+"""Fixtures for the in-process server tests: the Flask app over a real (tiny) bundle."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 
 import pytest
 
 from server.app import create_app
-from server.model import UnreadableImage
+from server.model import BundleModel, load_model
 from server.settings import Settings
 
-CARD = {
-    "card_version": 1,
-    "name": "fake",
-    "version": "0.0",
-    "input_size": 32,
-    "threshold": 0.5,
-    "unsure_band": [0.4, 0.6],
-    "files": {},
-}
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_bundle) -> BundleModel:
+    """The tiny bundle's SavedModel, loaded as the server loads it."""
+    return load_model(tiny_bundle, max_batch=8)
 
 
-class FakeModel:
-    """Scores bytes by their hash; like TF's decoder, refuses JPEGs cut before their end."""
+class GatedModel:
+    """The real model behind a gate, so that a test can hold a model call open."""
 
-    card = CARD
-
-    def __init__(self, delay: threading.Event | None = None) -> None:
-        self.calls: list[int] = []
-        self.gate = delay
+    def __init__(self, model: BundleModel, gate: threading.Event) -> None:
+        self.model, self.gate, self.card = model, gate, model.card
 
     def predict(self, images: list[bytes]) -> list[float]:
-        if self.gate is not None:
-            self.gate.wait(10)
-        self.calls.append(len(images))
-        if any(i.startswith(b"\xff\xd8") and not i.endswith(b"\xff\xd9") for i in images):
-            raise UnreadableImage("truncated")
-        return [hashlib.sha256(image).digest()[0] / 255 for image in images]
+        self.gate.wait(10)
+        return self.model.predict(images)
 
     def verdict(self, probability: float) -> str:
-        low, high = self.card["unsure_band"]
-        return "ai" if probability >= high else "human" if probability < low else "unsure"
+        return self.model.verdict(probability)
 
 
 @pytest.fixture
-def make_client():
+def make_client(tiny_model):
     """``make_client(model=None, **settings)`` -> a Flask test client; batchers are closed after."""
     apps = []
 
     def make(model=None, **settings):
-        app = create_app(Settings(**settings), model or FakeModel())
+        app = create_app(Settings(**settings), model or tiny_model)
         apps.append(app)
         return app.test_client()
 
