@@ -53,3 +53,15 @@ def test_port_classifies_real_photos(state_dict):
     assert copied == sum(1 for k in state_dict if not k.endswith("num_batches_tracked"))
     lines = check_port(model)  # raises unless chelsea is a cat and coffee an espresso
     assert lines[0].startswith("chelsea") and lines[1].startswith("coffee")
+
+
+def test_port_command_writes_weights_the_backbone_loads(tmp_path):
+    from training.backbones import BackboneSpec, build_backbone
+    from training.backbones.port import main
+
+    out = tmp_path / "lite0.weights.h5"
+    main(["--out", str(out), "--no-check"])
+    pixels = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+    from_file = build_backbone(BackboneSpec("efficientnet_lite0", str(out)), 64)(pixels)
+    ported = build_backbone(BackboneSpec("efficientnet_lite0", "imagenet"), 64)(pixels)
+    np.testing.assert_allclose(from_file.numpy(), ported.numpy(), atol=1e-6)
