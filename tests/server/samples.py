@@ -124,3 +124,20 @@ def gif_fragmented(count: int = 2_000_000) -> bytes:
     data = animated_gif(1)
     comment = b"\x21\xfe" + b"\x01x" * count + b"\x00"
     return data[:-1] + comment + data[-1:]
+
+
+def bad_images() -> list:
+    """Bad image bodies every layer must refuse: ``pytest.param(data, status, slug, id=...)``."""
+    import pytest
+
+    cases = [
+        ("zero", b"", 400, "empty-body"),
+        ("text", TEXT, 400, "not-an-image"),
+        ("truncated", truncated_jpeg(), 400, "corrupt-image"),
+        ("bomb", png_bomb(), 422, "too-many-pixels"),
+        ("png-header", png_huge_header(), 422, "too-many-pixels"),
+        ("jpeg-header", jpeg_huge_header(), 422, "too-many-pixels"),
+        ("svg", SVG, 415, "unsupported-image-format"),
+        ("tiff", tiff(), 415, "unsupported-image-format"),
+    ]
+    return [pytest.param(data, status, slug, id=name) for name, data, status, slug in cases]
