@@ -6,18 +6,41 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from training.scoring import Scored
+
+COLUMNS = ("path", "probability_ai", "verdict", "error")
+
+
+def result_row(r: Scored) -> dict:
+    """One image's output row (``COLUMNS``); both engines write exactly these."""
+    return {
+        "path": r.sample.key,
+        "probability_ai": r.probability,
+        "verdict": r.verdict,
+        "error": r.error,
+    }
+
+
+def write_rows(rows: Iterable[dict], out: Path) -> None:
+    """One CSV line per row, errors included; probabilities with 6 decimals."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            p = row["probability_ai"]
+            row = {**row, "probability_ai": None if p is None else f"{p:.6f}"}
+            writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
 
 
 def write_results(results, out: Path) -> None:
     """One CSV row per image, errors included."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["path", "probability_ai", "verdict", "error"])
-        for r in results:
-            p = "" if r.probability is None else f"{r.probability:.6f}"
-            writer.writerow([r.sample.key, p, r.verdict or "", r.error or ""])
+    write_rows(map(result_row, results), out)
 
 
 def write_submission(results, threshold: float, out: Path) -> None:

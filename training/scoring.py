@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
 from bundle import verdict
 from training.data import Sample
@@ -15,6 +18,9 @@ from training.preprocess import preprocess_bytes
 from training.progress import progress
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Larger images are refused from their header before any decode (decompression bombs).
+MAX_PIXELS = 100_000_000
+UNDECODABLE = "not a decodable JPEG, PNG, GIF or BMP image"
 
 
 @dataclass
@@ -102,7 +108,23 @@ def _read(sample: Sample) -> bytes:
         raise ValueError(f"file too large ({size} bytes)")
     if size == 0:
         raise ValueError("empty file")
-    return sample.path.read_bytes()
+    data = sample.path.read_bytes()
+    _check_pixels(data)
+    return data
+
+
+def _check_pixels(data: bytes) -> None:
+    """Refuse an image whose header declares more than ``MAX_PIXELS``, without decoding it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            width, height = Image.open(io.BytesIO(data)).size
+    except Image.DecompressionBombError as exc:  # over Pillow's own limit, far over ours
+        raise ValueError(f"image too large ({exc})") from exc
+    except Exception:  # an unreadable header is for the model's decoder to judge
+        return
+    if width * height > MAX_PIXELS:
+        raise ValueError(f"image too large ({width} x {height} pixels; at most {MAX_PIXELS})")
 
 
 def _score_batch(scorer: Scorer, batch: list[tuple[Sample, bytes]]) -> list[Scored]:
@@ -110,7 +132,7 @@ def _score_batch(scorer: Scorer, batch: list[tuple[Sample, bytes]]) -> list[Scor
         probs = scorer.probabilities([data for _, data in batch])
     except tf.errors.InvalidArgumentError:
         if len(batch) == 1:
-            return [Scored(batch[0][0], error="not a decodable JPEG, PNG, GIF or BMP image")]
+            return [Scored(batch[0][0], error=UNDECODABLE)]
         # One bad image spoils the batch: score them one by one to find it.
         return [result for item in batch for result in _score_batch(scorer, [item])]
     return [
