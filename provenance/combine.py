@@ -1,0 +1,92 @@
+"""Read every signal of a file and combine them into the contract's object."""
+
+from __future__ import annotations
+
+from provenance import c2pa_reader
+from provenance.containers import find_blocks
+from provenance.exif import exif_signals, parse_tiff
+from provenance.limits import DEFAULT_LIMITS, Budget, Limits
+from provenance.png_text import png_text_signals
+from provenance.xmp import xmp_signal
+
+
+def empty() -> dict:
+    """The object for a file with no provenance signals."""
+    return {"decision": None, "reason": None, "signals": [], "errors": []}
+
+
+def _c2pa(data: bytes, size: int, container: str | None, limits: Limits, budget: Budget):
+    """(c2pa signal or None, errors)."""
+    if not c2pa_reader.has_marker(data):
+        return None, []
+    if size > limits.max_c2pa_bytes:
+        return None, ["C2PA: file over the size limit, manifest not validated"]
+    if budget.expired():
+        return None, ["C2PA: over the time limit, manifest not validated"]
+    try:
+        store = c2pa_reader.read_store_within(data, container, budget.remaining())
+    except TimeoutError:
+        return None, ["C2PA: over the time limit, manifest not validated"]
+    except Exception as exc:  # the library's errors on untrusted bytes: reported, not raised
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, [f"C2PA: manifest unreadable ({text[:120]})"]
+    if store is None:
+        return None, []
+    try:
+        return c2pa_reader.c2pa_signal(store), []
+    except Exception as exc:  # an unexpected shape of the library's JSON
+        return None, [f"C2PA: manifest not understood ({type(exc).__name__})"]
+
+
+def read_provenance(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict:
+    """The provenance object of an encoded image (docs/provenance.md). Never raises."""
+    result = empty()
+    try:
+        _read(bytes(data), limits, result)
+    except Exception as exc:  # a bug must not break scoring: say so and go on
+        result["errors"].append(f"provenance reader failed ({type(exc).__name__})")
+    result["decision"] = "ai" if any(s["decisive"] for s in result["signals"]) else None
+    result["reason"] = "metadata" if result["decision"] else None
+    return result
+
+
+def _read(data: bytes, limits: Limits, result: dict) -> None:
+    budget = Budget(limits.max_seconds)
+    errors: list[str] = result["errors"]
+    size = len(data)
+    if size > limits.max_scan_bytes:
+        errors.append("file over the size limit: only its beginning was read")
+        data = data[: limits.max_scan_bytes]
+    blocks = find_blocks(data, limits, budget)
+    c2pa_signal, c2pa_errors = _c2pa(data, size, blocks.format, limits, budget)
+    generators: list[dict] = []
+    camera = None
+    for tiff in blocks.exif:
+        try:
+            tags, exif_errors = parse_tiff(tiff)
+        except ValueError as exc:
+            errors.append(f"EXIF: unreadable ({exc})")
+            continue
+        errors += exif_errors
+        found, cam = exif_signals(tags)
+        generators += found
+        camera = camera or cam
+    signals = [
+        c2pa_signal,
+        xmp_signal(blocks.xmp),
+        *png_text_signals(blocks.png_text),
+        *generators,
+        camera,
+    ]
+    result["signals"] = [s for s in signals if s is not None]
+    errors += blocks.errors + c2pa_errors
+    if budget.expired() and not any("time limit" in e for e in errors):
+        errors.append("over the time limit: some metadata may not have been read")
+
+
+def final_verdict(model_verdict: str | None, provenance: dict | None) -> tuple[str | None, str]:
+    """(verdict, reason): ``("ai", "metadata")`` when the provenance decides, else the
+    model's verdict with reason ``"model"``."""
+    if provenance and provenance.get("decision") == "ai":
+        return "ai", "metadata"
+    return model_verdict, "model"
