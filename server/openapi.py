@@ -25,7 +25,7 @@ SCHEMAS = {
     },
     "Score": {
         "type": "object",
-        "required": ["probability_ai", "verdict"],
+        "required": ["probability_ai", "verdict", "reason", "provenance"],
         "properties": {
             "probability_ai": {
                 "type": "number",
@@ -33,18 +33,78 @@ SCHEMAS = {
                 "maximum": 1,
                 "description": "Probability that the image is AI-generated.",
             },
-            "verdict": {"type": "string", "enum": ["ai", "human", "unsure"]},
+            "verdict": {
+                "type": "string",
+                "enum": ["ai", "human", "unsure"],
+                "description": "The final verdict: 'ai' when the provenance decides, else "
+                "the model's by the card's unsure band.",
+            },
+            "reason": {
+                "type": "string",
+                "enum": ["model", "metadata"],
+                "description": "What decided the verdict.",
+            },
+            "provenance": {"$ref": "#/components/schemas/Provenance"},
+        },
+    },
+    "Provenance": {
+        "type": "object",
+        "description": "What the file's own metadata says (docs/provenance.md).",
+        "required": ["decision", "reason", "signals", "errors"],
+        "properties": {
+            "decision": {"enum": ["ai", None]},
+            "reason": {"enum": ["metadata", None]},
+            "signals": {"type": "array", "items": {"$ref": "#/components/schemas/Signal"}},
+            "errors": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Signal": {
+        "type": "object",
+        "required": ["kind", "source", "indicates", "decisive", "detail"],
+        "properties": {
+            "kind": {"enum": ["c2pa", "xmp", "png-text", "exif-generator", "camera"]},
+            "source": {"type": "string"},
+            "indicates": {"enum": ["ai", "camera", "unknown"]},
+            "decisive": {"type": "boolean"},
+            "detail": {"type": "string", "maxLength": 200},
+            "generator": {"type": "string"},
+            "c2pa": {
+                "type": "object",
+                "required": [
+                    "valid",
+                    "trusted",
+                    "validation_errors",
+                    "claim_generator",
+                    "digital_source_types",
+                    "in_ingredient",
+                ],
+                "properties": {
+                    "valid": {"type": "boolean"},
+                    "trusted": {"type": "boolean"},
+                    "validation_errors": {"type": "array", "items": {"type": "string"}},
+                    "claim_generator": {"type": ["string", "null"]},
+                    "digital_source_types": {"type": "array", "items": {"type": "string"}},
+                    "in_ingredient": {"type": "boolean"},
+                },
+            },
+            "camera": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "make, model, lens, exposure, f_number, iso, focal_length, "
+                "datetime: those present.",
+            },
         },
     },
     "Timings": {
         "type": "object",
-        "required": ["total_ms", "prepare_ms", "queue_ms", "model_ms"],
+        "required": ["total_ms", "prepare_ms", "queue_ms", "model_ms", "provenance_ms"],
         "properties": {
             "total_ms": NUMBER_MS,
             "fetch_ms": {**NUMBER_MS, "description": "Only for URL requests."},
             "prepare_ms": {**NUMBER_MS, "description": "Header checks and transcoding."},
             "queue_ms": {**NUMBER_MS, "description": "Waiting for a batch."},
             "model_ms": {**NUMBER_MS, "description": "The model call (shared by the batch)."},
+            "provenance_ms": {**NUMBER_MS, "description": "Reading the files' provenance."},
         },
     },
     "Prediction": {

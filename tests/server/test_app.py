@@ -71,7 +71,14 @@ def test_predict_raw_bytes(client, tiny_model):
     assert 0 <= body["probability_ai"] <= 1
     assert body["verdict"] == tiny_model.verdict(body["probability_ai"])
     assert body["model"] == {"name": "tiny", "version": tiny_model.card["version"]}
-    assert set(body["timings"]) == {"total_ms", "prepare_ms", "queue_ms", "model_ms"}
+    assert set(body["timings"]) == {
+        "total_ms",
+        "prepare_ms",
+        "queue_ms",
+        "model_ms",
+        "provenance_ms",
+    }
+    assert body["reason"] == "model" and body["provenance"]["signals"] == []
     assert response.headers["X-Request-ID"] == "abc-1"
     assert response.headers["Cache-Control"] == "no-store"
 
