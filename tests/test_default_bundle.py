@@ -54,7 +54,7 @@ def test_prediction_cli_uses_the_shipped_bundle(tmp_path):
     out = tmp_path / "scores.csv"
     main(["--model", str(DEFAULT), str(tmp_path), "--out", str(out)])
     rows = out.read_text().splitlines()
-    assert rows[0] == "path,probability_ai,verdict,error" and len(rows) == 3
+    assert rows[0] == "path,probability_ai,verdict,error,reason,provenance" and len(rows) == 3
     assert "not a decodable" in next(r for r in rows if "broken" in r)
 
 

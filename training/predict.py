@@ -1,10 +1,13 @@
 """``aiorhuman-predict``: score image files, folders or a Kaggle ``test.csv`` with a run or a
-bundle; writes ``path,probability_ai,verdict,error`` and, for a test.csv, a Kaggle submission."""
+bundle; writes ``path,probability_ai,verdict,error,reason,provenance`` and, for a test.csv, a
+Kaggle submission. ``verdict`` is the final one: ``ai`` with reason ``metadata`` when the file's
+own provenance decides (docs/provenance.md), else the model's."""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from training.scoring import Scored
 
-COLUMNS = ("path", "probability_ai", "verdict", "error")
+COLUMNS = ("path", "probability_ai", "verdict", "error", "reason", "provenance")
 
 
 def result_row(r: Scored) -> dict:
@@ -23,6 +26,10 @@ def result_row(r: Scored) -> dict:
         "probability_ai": r.probability,
         "verdict": r.verdict,
         "error": r.error,
+        "reason": r.reason,
+        "provenance": None
+        if r.provenance is None
+        else json.dumps(r.provenance, ensure_ascii=False, separators=(",", ":")),
     }
 
 
@@ -36,6 +43,13 @@ def write_rows(rows: Iterable[dict], out: Path) -> None:
             p = row["probability_ai"]
             row = {**row, "probability_ai": None if p is None else f"{p:.6f}"}
             writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
+
+
+def result_schema():
+    """The Arrow schema of ``COLUMNS``: ``probability_ai`` float64, the rest strings."""
+    import pyarrow as pa
+
+    return pa.schema([(c, pa.float64() if c == "probability_ai" else pa.string()) for c in COLUMNS])
 
 
 def write_results(results, out: Path) -> None:
@@ -73,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     if not samples:
         raise SystemExit("no images found")
     scorer = open_model(args.model)
-    results = score_samples(scorer, samples, args.batch_size)
+    results = score_samples(scorer, samples, args.batch_size, provenance=True)
     write_results(results, args.out)
     submission = args.submission
     if submission is None and any(str(x).endswith("test.csv") for x in args.paths):
@@ -86,7 +100,8 @@ def main(argv: list[str] | None = None) -> None:
     counts = {v: sum(r.verdict == v for r in results) for v in ("ai", "human", "unsure")}
     print(
         f"{len(results)} images: {counts['ai']} ai, {counts['human']} human, "
-        f"{counts['unsure']} unsure, {len(errors)} errors; results in {args.out}"
+        f"{counts['unsure']} unsure, {len(errors)} errors"
+        f" ({sum(r.reason == 'metadata' for r in results)} ai by metadata); results in {args.out}"
         + (f", submission in {submission}" if submission else "")
     )
 

@@ -31,6 +31,21 @@ class Scored:
     probability: float | None = None
     verdict: str | None = None
     error: str | None = None
+    reason: str | None = None  # "model" or "metadata", once ``add_provenance`` ran
+    provenance: dict | None = None  # docs/provenance.md, once ``add_provenance`` ran
+
+
+def add_provenance(result: Scored, data: bytes | None) -> Scored:
+    """Read the provenance of the image's original bytes (None: unread) into ``result`` and
+    make its verdict the final one (docs/provenance.md): ``ai`` by metadata when the
+    provenance decides, else the model's. Every engine calls this before ``result_row``."""
+    from provenance import final_verdict, read_provenance
+    from provenance.combine import empty
+
+    result.provenance = read_provenance(data) if data else empty()
+    verdict, reason = final_verdict(result.verdict, result.provenance)
+    result.verdict, result.reason = verdict, reason if verdict is not None else None
+    return result
 
 
 class Scorer:
@@ -147,17 +162,26 @@ def score_samples(
     batch_size: int = 32,
     read=_read,
     label: str = "scoring",
+    provenance: bool = False,
 ) -> list[Scored]:
-    """Score every sample; unreadable or undecodable images come back with ``error`` set."""
+    """Score every sample; unreadable or undecodable images come back with ``error`` set.
+
+    With ``provenance``, each result also gets the file's provenance and the final verdict
+    (``add_provenance``); without it (evaluation), verdicts are the model's alone."""
     results: list[Scored] = []
     batch: list[tuple[Sample, bytes]] = []
     for index, sample in enumerate(progress(samples, label, enabled=len(samples) > 64)):
         try:
             batch.append((sample, read(sample)))
         except (OSError, ValueError) as exc:
-            results.append(Scored(sample, error=str(exc)))
+            failed = Scored(sample, error=str(exc))
+            results.append(add_provenance(failed, None) if provenance else failed)
         if len(batch) == batch_size or (index == len(samples) - 1 and batch):
-            results += _score_batch(scorer, batch)
+            scored = _score_batch(scorer, batch)
+            if provenance:
+                for result, (_, data) in zip(scored, batch, strict=True):
+                    add_provenance(result, data)
+            results += scored
             batch = []
     order = {id(sample): i for i, sample in enumerate(samples)}
     return sorted(results, key=lambda r: order[id(r.sample)])
