@@ -20,6 +20,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
 const WASM_DIR = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
+// The C2PA SDK's WebAssembly (c2pa-rs), loaded only for files that carry a C2PA manifest.
+const C2PA_DIR = join(ROOT, 'node_modules/@contentauth/c2pa-wasm');
 
 const { values: args } = parseArgs({
   options: {
@@ -93,6 +95,8 @@ async function buildTarget(target, bundle, version) {
   if (target === 'chrome') cpSync(join(SRC, 'offscreen/offscreen.html'), join(out, 'offscreen/offscreen.html'));
   cpSync(join(SRC, 'icons'), join(out, 'icons'), { recursive: true });
   for (const file of WASM_FILES) cpSync(join(WASM_DIR, file), join(out, 'wasm', file));
+  cpSync(join(C2PA_DIR, 'pkg/c2pa_bg.wasm'), join(out, 'c2pa/c2pa_bg.wasm'));
+  cpSync(join(C2PA_DIR, 'LICENSE'), join(out, 'c2pa/LICENSE'));
   mkdirSync(join(out, 'model'), { recursive: true });
   cpSync(join(modelDir, 'card.json'), join(out, 'model/card.json'));
   for (const file of bundle.files) cpSync(join(modelDir, file), join(out, 'model', file));

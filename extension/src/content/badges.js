@@ -6,6 +6,7 @@
 
 import { badgePosition, inViewport } from '../lib/pageimages.js';
 import { formatProbability, verdictLabel } from '../lib/verdict.js';
+import { provenanceRows } from '../lib/provenance-text.js';
 
 const STYLE = `
 :host { all: initial; }
@@ -24,7 +25,7 @@ const STYLE = `
 .working { background: #455a64; }
 .error { background: #6d4c41; }
 .details {
-  display: none; position: absolute; top: 20px; left: 0; min-width: 190px;
+  display: none; position: absolute; top: 20px; left: 0; min-width: 190px; max-width: 340px;
   padding: 8px 10px; border-radius: 6px; background: #fff; color: #222;
   font: 400 12px/17px system-ui, -apple-system, "Segoe UI", sans-serif;
   box-shadow: 0 2px 10px rgba(0,0,0,.35); white-space: normal; cursor: auto;
@@ -48,14 +49,20 @@ function detailsFor(state, result) {
     const title = result.reason === 'server-unreachable' ? 'Server unreachable' : 'Not scored';
     return [[title, result.message ?? result.reason]];
   }
+  const metadata = result.reason === 'metadata';
   const rows = [
-    ['Verdict', verdictLabel(result.verdict)],
-    ['Probability AI-generated', formatProbability(result.probability)],
+    ['Verdict', metadata ? `${verdictLabel(result.verdict)}, from the file's metadata` : verdictLabel(result.verdict)],
+    ...provenanceRows(result),
+    [
+      'Probability AI-generated',
+      metadata && result.modelVerdict
+        ? `${formatProbability(result.probability)} (the model alone: ${verdictLabel(result.modelVerdict)})`
+        : formatProbability(result.probability),
+    ],
     ['Model', `${result.model}${result.source === 'server' ? ' (server)' : ` (local, ${result.backend})`}`],
     ['Time', `${Math.round(result.ms)} ms${result.cached ? ' (cached)' : ''}`],
   ];
   if (result.fallbackReason) rows.push(['Fallback', result.fallbackReason]);
-  if (result.reason) rows.push(['Reason', result.reason]);
   return rows;
 }
 
@@ -114,7 +121,9 @@ export class Badges {
     let text = 'Checking…';
     if (state === 'done' && result?.status === 'ok') {
       cls = result.verdict;
-      text = `${verdictLabel(result.verdict)} ${formatProbability(result.probability)}`;
+      text = result.reason === 'metadata'
+        ? `${verdictLabel(result.verdict)} · metadata`
+        : `${verdictLabel(result.verdict)} ${formatProbability(result.probability)}`;
     } else if (state === 'done') {
       cls = 'error';
       text = result?.reason === 'server-unreachable' ? 'Server offline' : 'Not scored';

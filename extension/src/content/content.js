@@ -6,6 +6,8 @@ import { normalizeSettings, badgesEnabledFor } from '../lib/settings.js';
 import { cssBackgroundUrl, isBigEnough, isScorableUrl, isSvgUrl } from '../lib/pageimages.js';
 import { PRIORITY } from '../lib/queue.js';
 import { Badges } from './badges.js';
+import { formatProbability, verdictLabel } from '../lib/verdict.js';
+import { metadataSummary } from '../lib/provenance-text.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const MAX_IN_FLIGHT = 3; // requests this page has open at once
@@ -278,6 +280,9 @@ function mirror(entry) {
     el.dataset.aiorhumanVerdict = result.verdict;
     el.dataset.aiorhumanProbability = String(result.probability);
     el.dataset.aiorhumanSource = result.source;
+    el.dataset.aiorhumanReason = result.reason ?? '';
+    el.dataset.aiorhumanModelVerdict = result.modelVerdict ?? '';
+    el.dataset.aiorhumanProvenance = JSON.stringify(result.provenance ?? null);
   } else if (result) {
     el.dataset.aiorhumanVerdict = '';
     el.dataset.aiorhumanReason = result.reason ?? '';
@@ -300,7 +305,7 @@ async function checkImage(srcUrl) {
     overlay().toast('AI or Human: checking this image…');
     const result = await api.runtime.sendMessage({ type: 'score', url: srcUrl, priority: PRIORITY.CONTEXT_MENU });
     const text = result?.status === 'ok'
-      ? `AI or Human: ${result.verdict} (probability AI-generated ${Math.round(result.probability * 100)}%)`
+      ? `AI or Human: ${verdictLabel(result.verdict)}${result.reason === 'metadata' ? ` (metadata: ${metadataSummary(result.provenance)})` : ''} (probability AI-generated ${formatProbability(result.probability)})`
       : `AI or Human: not scored (${result?.message ?? 'no answer'})`;
     overlay().toast(text);
     return;
@@ -352,12 +357,18 @@ function stop() {
 }
 
 function summary() {
-  const counts = { checked: 0, ai: 0, human: 0, unsure: 0, skipped: 0, errors: 0, pending: 0 };
-  for (const { state, result } of entries.values()) {
+  const counts = { checked: 0, ai: 0, human: 0, unsure: 0, skipped: 0, errors: 0, pending: 0, metadata: 0, metadataImages: [] };
+  for (const { state, result, url } of entries.values()) {
     if (state === 'waiting' || state === 'working') counts.pending++;
     else if (result?.status === 'ok') {
       counts.checked++;
       counts[result.verdict]++;
+      if (result.reason === 'metadata') {
+        counts.metadata++;
+        if (counts.metadataImages.length < 5) {
+          counts.metadataImages.push({ url, why: metadataSummary(result.provenance) });
+        }
+      }
     } else if (result?.status === 'skipped') counts.skipped++;
     else if (result) counts.errors++;
   }

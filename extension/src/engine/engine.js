@@ -3,7 +3,10 @@
 // Node with fakes; engine/host.js wires it to the real fetch, decoder and TF.js model.
 //
 // A result is one of
-//   {status: 'ok', probability, verdict, model, source: 'local'|'server', ms, inferenceMs, backend}
+//   {status: 'ok', probability, verdict, reason: 'model'|'metadata', modelVerdict, provenance,
+//    model, source: 'local'|'server', ms, inferenceMs, backend}
+//   `verdict` is the final one: 'ai' when the file's provenance metadata decides
+//   (docs/provenance.md), whatever the pixels say; otherwise the model's verdict (`modelVerdict`).
 //   {status: 'skipped', reason: 'svg'|'broken'|'too-large'|'not-an-image', message}
 //   {status: 'error', reason: 'server-unreachable'|'server-error'|'fetch-failed'|'model-failed', message}
 // Results are cached for the session by URL and by sha256 of the bytes; errors are not.
@@ -13,6 +16,7 @@ import { WorkQueue, PRIORITY, CancelledError } from '../lib/queue.js';
 import { verdict as verdictOf } from '../lib/verdict.js';
 import { ServerUnreachable } from '../lib/server.js';
 import { sniffImage } from '../lib/sniff.js';
+import { emptyProvenance, finalVerdict } from '../provenance/index.js';
 
 export const MAX_BYTES = 40 * 1024 * 1024;
 const SERVER_FORMATS = ['jpeg', 'png', 'gif', 'bmp'];
@@ -36,6 +40,8 @@ export class ScoreError extends Error {
  * @param {(args: object) => Promise<{probability: number, verdict?: string, model?: string}>} deps.serverPredict
  * @param {(bytes: ArrayBuffer, contentType: string) => Promise<ArrayBuffer>} [deps.toPng]
  *   re-encodes formats the server cannot decode
+ * @param {(bytes: ArrayBuffer) => Promise<object>} [deps.readProvenance]
+ *   the provenance reader (provenance/index.js) over the original bytes; never throws
  * @param {number} [deps.concurrency]
  */
 export function createEngine({
@@ -46,6 +52,7 @@ export function createEngine({
   loadModel,
   serverPredict,
   toPng = null,
+  readProvenance = null,
   concurrency = 2,
   now = () => performance.now(),
 }) {
@@ -108,9 +115,12 @@ export function createEngine({
         contentType,
       });
       stats.server++;
+      // A server that applies provenance itself may answer with the final verdict: the
+      // model's own verdict is then its `model_verdict` (or the card's rule here).
+      const modelVerdict = r.modelVerdict ?? (r.reason === 'metadata' ? null : r.verdict) ?? verdictOf(r.probability, card.unsure_band);
       return {
         probability: r.probability,
-        verdict: r.verdict ?? verdictOf(r.probability, card.unsure_band),
+        verdict: modelVerdict,
         model: r.model || 'server',
         source: 'server',
         backend: 'server',
@@ -143,6 +153,12 @@ export function createEngine({
       stats.cacheHits++;
       return { ...known, cached: true };
     }
+    // Provenance is read locally in every mode, from the original bytes (the server may get a
+    // re-encoded copy), while the image is scored.
+    const provenancePromise = readProvenance
+      ? readProvenance(bytes).catch((error) => emptyProvenance([`provenance: ${error.message}`]))
+      : Promise.resolve(emptyProvenance());
+    provenancePromise.catch(() => {});
     let result;
     if (settings.mode === 'server') {
       result = await scoreServer(bytes, contentType, settings, kind);
@@ -157,7 +173,19 @@ export function createEngine({
     } else {
       result = await scoreLocal(bytes, contentType);
     }
-    result = { status: 'ok', ...result, ms: now() - t0, hash, url };
+    const provenance = await provenancePromise;
+    const final = finalVerdict(result.verdict, provenance);
+    result = {
+      status: 'ok',
+      ...result,
+      modelVerdict: result.verdict,
+      verdict: final.verdict,
+      reason: final.reason,
+      provenance,
+      ms: now() - t0,
+      hash,
+      url,
+    };
     byHash.set(hash, result);
     stats.scored++;
     return result;

@@ -5,10 +5,14 @@ import { createEngine } from './engine.js';
 import { decodeToPixels, fetchImage, hashBytes, transcodeToPng } from './browser.js';
 import { loadModel } from './model.js';
 import { serverPredict } from '../lib/server.js';
+import { readProvenance } from '../provenance/index.js';
+import { createC2paValidator } from '../provenance/wasm.js';
 
 /** @param {(path: string) => string} getURL the extension's runtime.getURL */
 export function createLocalHost(getURL) {
   let enginePromise = null;
+  // The C2PA SDK (WebAssembly, 8 MB) is loaded on the first file that may carry a manifest.
+  const validateC2pa = createC2paValidator(() => getURL('c2pa/c2pa_bg.wasm'));
 
   function engine() {
     enginePromise ??= (async () => {
@@ -25,6 +29,7 @@ export function createLocalHost(getURL) {
           loadModel({ card, modelUrl: getURL(`model/${card.tfjs?.path ?? 'tfjs/model.json'}`), wasmUrls }),
         serverPredict,
         toPng: transcodeToPng,
+        readProvenance: (bytes) => readProvenance(bytes, { validateC2pa }),
       });
     })().catch((error) => {
       enginePromise = null;

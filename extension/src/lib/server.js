@@ -72,7 +72,8 @@ async function request(url, init, { timeoutMs = DEFAULT_TIMEOUT_MS, fetchImpl = 
 
 /**
  * Score image bytes on the server.
- * @returns {Promise<{probability: number, verdict: string, model: string, serverMs: number|null}>}
+ * @returns {Promise<{probability: number, verdict: string, modelVerdict: string|null,
+ *   reason: string|null, provenance: object|null, model: string, serverMs: number|null}>}
  */
 export async function serverPredict({ serverUrl, apiKey, bytes, contentType, timeoutMs, fetchImpl }) {
   const body = await request(
@@ -91,6 +92,9 @@ export async function serverPredict({ serverUrl, apiKey, bytes, contentType, tim
   return {
     probability,
     verdict: result?.verdict ?? null,
+    modelVerdict: typeof result?.model_verdict === 'string' ? result.model_verdict : null,
+    reason: typeof result?.reason === 'string' ? result.reason : null,
+    provenance: result?.provenance ?? null,
     model: typeof model === 'string' ? model : [model?.name, model?.version].filter(Boolean).join(' '),
     serverMs: body?.timings?.total_ms ?? null,
   };

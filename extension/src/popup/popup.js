@@ -14,6 +14,17 @@ async function activeTabId() {
   return tab?.id;
 }
 
+/** The last part of a URL's path, for a short list ("photo.jpg"). */
+function fileName(url) {
+  try {
+    const { pathname, protocol } = new URL(url);
+    if (protocol === 'data:' || protocol === 'blob:') return 'embedded image:';
+    return `${decodeURIComponent(pathname.split('/').pop() || pathname)}:`;
+  } catch {
+    return 'image:';
+  }
+}
+
 async function main() {
   const tabId = await activeTabId();
   let summary = null;
@@ -30,6 +41,22 @@ async function main() {
   }
   $('site').textContent = summary.site || 'This page';
   for (const key of ['checked', 'ai', 'unsure', 'human']) $(key).textContent = String(summary[key]);
+  if (summary.metadata) {
+    // Images whose verdict comes from provenance metadata (C2PA, XMP, generator tags).
+    $('metadata').hidden = false;
+    $('metadata-count').textContent = String(summary.metadata);
+    $('metadata-list').replaceChildren(
+      ...(summary.metadataImages ?? []).map(({ url, why }) => {
+        const li = document.createElement('li');
+        const name = document.createElement('span');
+        name.className = 'file';
+        name.textContent = fileName(url);
+        name.title = url;
+        li.append(name, ` ${why}`);
+        return li;
+      }),
+    );
+  }
   const notes = [];
   if (summary.pending) notes.push(`${summary.pending} in progress`);
   if (summary.skipped) notes.push(`${summary.skipped} skipped (small, SVG or broken)`);

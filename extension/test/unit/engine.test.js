@@ -179,3 +179,60 @@ test('closing a tab drops its queued work', async () => {
   assert.equal((await second).status, 'cancelled');
   assert.equal((await engine.score({ url: 'http://a/2.jpg' }, LOCAL)).status, 'ok');
 });
+
+const AI_META = {
+  decision: 'ai',
+  reason: 'metadata',
+  signals: [{ kind: 'c2pa', source: 'C2PA manifest', indicates: 'ai', decisive: true, detail: 'digitalSourceType trainedAlgorithmicMedia' }],
+  errors: [],
+};
+const CAMERA_META = {
+  decision: null,
+  reason: null,
+  signals: [{ kind: 'camera', source: 'EXIF Make/Model', indicates: 'camera', decisive: false, detail: 'Canon EOS R6' }],
+  errors: [],
+};
+
+test('provenance that decides makes the verdict AI (reason metadata), the probability stays the model\'s', async () => {
+  const seen = [];
+  const { engine } = fakes({
+    readProvenance: async (bytes) => {
+      seen.push(new Uint8Array(bytes)[3]);
+      return new Uint8Array(bytes)[3] === 2 ? AI_META : CAMERA_META;
+    },
+  });
+  const ai = await engine.score({ url: 'http://a/2.jpg' }, LOCAL);
+  assert.deepEqual([ai.verdict, ai.reason, ai.modelVerdict, ai.probability], ['ai', 'metadata', 'human', 0.1]);
+  assert.deepEqual(ai.provenance, AI_META);
+  // Camera metadata is shown but never overrides the model.
+  const camera = await engine.score({ url: 'http://a/1.jpg' }, LOCAL);
+  assert.deepEqual([camera.verdict, camera.reason, camera.modelVerdict], ['ai', 'model', 'ai']);
+  assert.deepEqual(camera.provenance, CAMERA_META);
+  assert.deepEqual(seen, [2, 1], 'the original bytes of each image, once');
+});
+
+test('a failing provenance reader never breaks scoring', async () => {
+  const { engine } = fakes({ readProvenance: async () => { throw new Error('boom'); } });
+  const r = await engine.score({ url: 'http://a/1.jpg' }, LOCAL);
+  assert.deepEqual([r.status, r.verdict, r.reason], ['ok', 'ai', 'model']);
+  assert.deepEqual(r.provenance, { decision: null, reason: null, signals: [], errors: ['provenance: boom'] });
+  const none = await fakes().engine.score({ url: 'http://a/2.jpg' }, LOCAL);
+  assert.deepEqual([none.verdict, none.reason, none.provenance.signals], ['human', 'model', []]);
+});
+
+test('server mode: provenance read locally from the original bytes; a server\'s metadata verdict is not the model\'s', async () => {
+  const webp = new TextEncoder().encode('RIFF\0\0\0\0WEBPVP8 ....').buffer;
+  const read = [];
+  const { engine } = fakes({
+    fetchImage: async () => ({ bytes: webp, contentType: 'image/webp' }),
+    toPng: async () => new Uint8Array([0x89, 0x50, 0x4e, 0x47]).buffer,
+    readProvenance: async (bytes) => {
+      read.push(new TextDecoder().decode(new Uint8Array(bytes).subarray(0, 4)));
+      return AI_META;
+    },
+    serverPredict: async () => ({ probability: 0.3, verdict: 'ai', reason: 'metadata', modelVerdict: null }),
+  });
+  const r = await engine.score({ url: 'http://a/x.webp' }, { mode: 'server', serverUrl: 'http://s' });
+  assert.deepEqual([r.verdict, r.reason, r.modelVerdict, r.source], ['ai', 'metadata', 'human', 'server']);
+  assert.deepEqual(read, ['RIFF'], 'the WebP bytes, not the PNG sent to the server');
+});

@@ -35,7 +35,9 @@ test('predict posts the raw bytes with the key and reads the answer', async () =
     });
   }, async (url) => {
     const r = await serverPredict({ serverUrl: url, apiKey: 'k1', bytes: new Uint8Array([1, 2, 3]), contentType: 'image/png' });
-    assert.deepEqual(r, { probability: 0.83, verdict: 'ai', model: 'effnet 3', serverMs: 12 });
+    assert.deepEqual(r, {
+      probability: 0.83, verdict: 'ai', modelVerdict: null, reason: null, provenance: null, model: 'effnet 3', serverMs: 12,
+    });
   });
   assert.equal(seen.method, 'POST');
   assert.equal(seen.url, '/v1/predict');

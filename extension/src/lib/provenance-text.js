@@ -1,0 +1,47 @@
+// Provenance (docs/provenance.md) in words, for the badge details, the popup and notices.
+
+const MAX = 160;
+
+function cut(text, max = MAX) {
+  const s = String(text ?? '');
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** The signal that decided, or null. */
+export function decisiveSignal(provenance) {
+  return provenance?.signals?.find((s) => s.decisive) ?? null;
+}
+
+/** One short line saying why the metadata decided: "C2PA manifest: digitalSourceType …". */
+export function metadataSummary(provenance) {
+  const signal = decisiveSignal(provenance);
+  if (!signal) return '';
+  return cut(`${signal.source}: ${signal.detail}`, 120);
+}
+
+/** How one signal reads in the details: what it says and how much it counts. */
+export function signalText(signal) {
+  let note = '';
+  if (signal.kind === 'c2pa' && signal.c2pa && !signal.c2pa.valid) {
+    note = ' (invalid or not validated: not proof)';
+  } else if (signal.decisive) {
+    note = ' (decides)';
+  } else if (signal.indicates === 'camera') {
+    note = ' (camera data: shown, never proof)';
+  }
+  return cut(`${signal.detail}${note}`);
+}
+
+/**
+ * Rows [label, text] for the badge details: the reason for the verdict, then each signal.
+ * @param {{reason?: string, provenance?: object}} result an engine result with status 'ok'
+ */
+export function provenanceRows(result) {
+  const rows = [];
+  const provenance = result?.provenance;
+  if (result?.reason === 'metadata') rows.push(['Reason', `metadata: ${metadataSummary(provenance)}`]);
+  else rows.push(['Reason', 'model (the pixels)']);
+  for (const signal of provenance?.signals ?? []) rows.push([signal.source, signalText(signal)]);
+  if (provenance?.errors?.length) rows.push(['Metadata not read', cut(provenance.errors.join('; '))]);
+  return rows;
+}
