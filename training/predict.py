@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from training.data import Sample
     from training.scoring import Scored
 
 COLUMNS = ("path", "probability_ai", "verdict", "error", "reason", "provenance")
@@ -57,6 +58,41 @@ def write_results(results, out: Path) -> None:
     write_rows(map(result_row, results), out)
 
 
+def write_parquet(rows: Iterable[dict], out: Path) -> None:
+    """The rows as one Parquet file (``result_schema``)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:
+        raise SystemExit("Parquet output needs pyarrow: pip install pyarrow") from exc
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(list(rows), schema=result_schema()), out)
+
+
+def load_inputs(paths: Iterable[str]) -> list[Sample]:
+    """``load_unlabelled``'s inputs, plus tables of paths: a ``.parquet``, or a ``.csv``, with a
+    ``path`` column (relative paths are relative to the table's folder)."""
+    from training.data import Sample, load_unlabelled
+
+    samples = []
+    for item in map(Path, paths):
+        keys = None
+        if item.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            keys = pq.read_table(item, columns=["path"]).column("path").to_pylist()
+        elif item.suffix == ".csv":
+            with item.open(newline="") as f:
+                rows = list(csv.DictReader(f))
+            keys = [row["path"] for row in rows] if rows and "path" in rows[0] else None
+        if keys is None:
+            samples += load_unlabelled([item])
+        else:
+            samples += [Sample(item.parent / key, None, key) for key in keys]
+    return samples
+
+
 def write_submission(results, threshold: float, out: Path) -> None:
     """Kaggle submission ``id,label`` (1 = AI); unscorable images get the majority guess 0."""
     with out.open("w", newline="") as f:
@@ -68,13 +104,32 @@ def write_submission(results, threshold: float, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training.data import load_unlabelled
     from training.scoring import open_model, score_samples
 
     p = argparse.ArgumentParser(prog="aiorhuman-predict", description=__doc__.splitlines()[0])
     p.add_argument("--model", required=True, type=Path, help="run directory or bundle folder")
-    p.add_argument("paths", nargs="+", help="image files, folders, or a Kaggle test.csv")
-    p.add_argument("--out", required=True, type=Path, help="CSV of results")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        help="image files, folders, a Kaggle test.csv, or a table (.parquet, .csv) with a path "
+        "column",
+    )
+    p.add_argument("--out", required=True, type=Path, help="results: CSV, or Parquet (.parquet)")
+    p.add_argument(
+        "--format",
+        choices=("csv", "parquet", "both"),
+        help="default: from --out's suffix; both: OUT.parquet and OUT.csv",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="ray: Ray Data, parallel and resumable, bundles only (docs/batch.md)",
+    )
+    p.add_argument("--address", help="Ray cluster to join (default: start a local one)")
+    p.add_argument(
+        "--workers", type=int, help="Ray model workers (default: one per GPU, else half the CPUs)"
+    )
     p.add_argument(
         "--submission",
         type=Path,
@@ -83,12 +138,32 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-size", type=int, default=32)
     args = p.parse_args(argv)
 
-    samples = load_unlabelled(args.paths)
+    samples = load_inputs(args.paths)
     if not samples:
         raise SystemExit("no images found")
+    fmt = args.format or ("parquet" if args.out.suffix == ".parquet" else "csv")
+    parquet, csv_out = {
+        "csv": (None, args.out),
+        "parquet": (args.out, None),
+        "both": (args.out.with_suffix(".parquet"), args.out.with_suffix(".csv")),
+    }[fmt]
+    if args.engine == "ray":
+        from training.ray_engine import score_with_ray
+
+        if args.submission:
+            raise SystemExit("--submission needs --engine local")
+        summary = score_with_ray(
+            args.model, samples, args.out, parquet, csv_out, args.address, args.batch_size,
+            args.workers,
+        )  # fmt: skip
+        print(f"{summary}; results in {', '.join(str(p) for p in (parquet, csv_out) if p)}")
+        return
     scorer = open_model(args.model)
     results = score_samples(scorer, samples, args.batch_size, provenance=True)
-    write_results(results, args.out)
+    if csv_out:
+        write_results(results, csv_out)
+    if parquet:
+        write_parquet(map(result_row, results), parquet)
     submission = args.submission
     if submission is None and any(str(x).endswith("test.csv") for x in args.paths):
         submission = args.out.with_suffix(".submission.csv")

@@ -1,0 +1,290 @@
+"""``aiorhuman-predict --engine ray``: score large image collections on Ray Data from a bundle.
+
+The pipeline streams; nothing holds the whole collection but the list of paths::
+
+    paths (blocks of rows) -> prepare: read + check + decode  (tasks, one CPU each)
+                           -> score: bundle's pixels signature (actor pool, model loaded once)
+                           -> driver: one committed part per block (training/ray_parts.py)
+
+``prepare`` reads the file with the single-process reader (size and pixel limits) and decodes
+with the same preprocessing the SavedModel's bytes signature traces, so decoding overlaps the
+model. ``score`` turns each image into a row with the same functions as the single-process
+engine (``add_provenance``, ``result_row``). A file that cannot be read or decoded becomes an
+error row. Workers that die are restarted and their batches retried (Ray); what was committed
+before an interruption is skipped when the same command runs again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from training.data import Sample
+
+# Fault injection for tests: the Nth batch of a model worker kills its process, once per run.
+CRASH_ENV = "AIORHUMAN_RAY_CRASH_AT_BATCH"
+TASK_RETRIES = 3  # a batch that kills its worker this often fails the job (resumable)
+
+
+@dataclass
+class Summary:
+    """What a run did: ``images`` in the input, ``skipped`` (already committed), ``scored``
+    now, ``errors`` among all rows, and ``seconds`` of scoring."""
+
+    images: int
+    skipped: int
+    scored: int
+    errors: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.scored / self.seconds if self.seconds else 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.images} images: {self.scored} scored in {self.seconds:.1f} s "
+            f"({self.rate:.1f} images/s), {self.skipped} already done, {self.errors} errors"
+        )
+
+
+def parts_folder(out: Path) -> Path:
+    """Where the committed parts of ``out`` live."""
+    return out.with_name(out.name + ".parts")
+
+
+def score_with_ray(
+    model: Path,
+    samples: Sequence[Sample],
+    out: Path,
+    parquet: Path | None,
+    csv: Path | None,
+    address: str | None = None,
+    batch_size: int = 64,
+    workers: int | None = None,
+    report: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+) -> Summary:
+    """Score ``samples`` with the bundle at ``model`` on Ray; write ``parquet`` and/or ``csv``.
+
+    Parts are committed in ``parts_folder(out)``; a second call with the same arguments
+    scores only what the first did not commit. Uses the Ray instance this process is
+    connected to, else ``address``, else a new local one on 127.0.0.1.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import ray
+    except ImportError as exc:
+        raise SystemExit(
+            f"--engine ray needs Ray Data ({exc.name} is missing): pip install 'aiorhuman[ray]'"
+        ) from exc
+    from bundle import read_card
+    from training.preprocess import PREPROCESSING_SPEC
+    from training.ray_parts import PartStore
+
+    if not (model / "card.json").is_file():
+        raise SystemExit(f"--engine ray scores bundles: {model} has no card.json")
+    card = read_card(model)
+    if card["preprocessing"] != PREPROCESSING_SPEC:
+        raise SystemExit(
+            f"{model}: its preprocessing differs from this aiorhuman's; use --engine local"
+        )
+    header = {"model": f"{card['name']}@{card.get('version', '?')}", "card_sha256": _sha(model)}
+    store = PartStore(parts_folder(out), header)
+
+    keys, files, seen = [], [], set()
+    for sample in samples:  # a key is scored once, however often it is listed
+        if sample.key not in seen:
+            seen.add(sample.key)
+            keys.append(sample.key)
+            files.append(str(sample.path))
+    todo = pa.table({"key": keys, "file": files})
+    skipped = store.rows
+    if skipped:
+        todo = todo.filter(pc.invert(pc.is_in(todo["key"], value_set=store.keys())))
+        report(f"resuming: {skipped} images already scored, {todo.num_rows} to go")
+
+    start = time.monotonic()
+    if todo.num_rows:
+        if not ray.is_initialized():
+            _connect(ray, address)
+        crash = (int(os.environ.get(CRASH_ENV, "0")), str(store.folder / "crash-injected"))
+        dataset = _pipeline(ray, todo, model, int(card["input_size"]), batch_size, workers, crash)
+        scored, last = 0, start
+        for table in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+            store.commit(table)
+            scored += table.num_rows
+            now = time.monotonic()
+            if now - last > 10 or scored == todo.num_rows:
+                last = now
+                rate = scored / max(now - start, 1e-9)
+                report(f"scoring: {scored}/{todo.num_rows} ({rate:.1f}/s)")
+    seconds = time.monotonic() - start
+    store.export(parquet, csv)
+    errors = store.rows - sum(table["error"].null_count for table in store.tables())
+    return Summary(len(keys), skipped, todo.num_rows, errors, seconds)
+
+
+def _sha(model: Path) -> str:
+    return hashlib.sha256((model / "card.json").read_bytes()).hexdigest()
+
+
+def _connect(ray, address: str | None) -> None:
+    """Join the cluster at ``address``, or start a local one that listens on loopback only."""
+    worker_env = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2"}}
+    if address:
+        ray.init(address=address, runtime_env=worker_env, log_to_driver=False)
+    else:
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        ray.init(
+            address="local",
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+            runtime_env=worker_env,
+            log_to_driver=False,
+        )
+
+
+def _pipeline(
+    ray, todo, model: Path, size: int, batch_size: int, workers: int | None, crash: tuple[int, str]
+):
+    """The Ray Data plan: blocks of paths -> prepare (tasks) -> score (actor pool)."""
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    if workers is None:  # one per GPU, else half the CPUs (the other half prepares)
+        workers = gpus or max(1, cpus // 2)
+    # Enough blocks for parallelism, few enough (<= ~2000) for the driver to hand out.
+    per_block = batch_size * max(1, math.ceil(todo.num_rows / (batch_size * 2000)))
+    blocks = [todo.slice(i, per_block) for i in range(0, todo.num_rows, per_block)]
+    resources = {"num_gpus": 1} if gpus else {"num_cpus": 1}
+    return (
+        ray.data.from_arrow(blocks)
+        .map_batches(
+            _prepare, batch_size=batch_size, batch_format="numpy", fn_kwargs={"size": size}
+        )
+        .map_batches(
+            _ModelWorker,
+            fn_constructor_kwargs={"model": str(model), "crash": crash},
+            batch_size=batch_size,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=workers),
+            max_task_retries=TASK_RETRIES,
+            **resources,
+        )
+    )
+
+
+@functools.cache
+def _decoder(size: int):
+    """The bundle's bytes-signature preprocessing, as a batched function."""
+    import tensorflow as tf
+
+    from training.preprocess import preprocess_bytes
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def decode(images: tf.Tensor) -> tf.Tensor:
+        return tf.map_fn(
+            lambda data: preprocess_bytes(data, size),
+            images,
+            fn_output_signature=tf.TensorSpec([size, size, 3], tf.float32),
+        )
+
+    return decode
+
+
+def _decode(datas: list[bytes], size: int) -> list[np.ndarray | None]:
+    """Pixels of each image, None where it does not decode (found one by one, as in
+    ``training.scoring``)."""
+    import tensorflow as tf
+
+    try:
+        return list(_decoder(size)(tf.constant(datas, tf.string)).numpy())
+    except tf.errors.InvalidArgumentError:
+        if len(datas) == 1:
+            return [None]
+        return [pixels for data in datas for pixels in _decode([data], size)]
+
+
+def _prepare(batch: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
+    """Read and decode a batch: adds ``data`` (b"" when unread), ``error`` ("" when none) and
+    ``pixels`` (zeros where there is an error)."""
+    from training.scoring import UNDECODABLE, _read
+
+    n = len(batch["key"])
+    datas, errors = [b""] * n, [""] * n
+    for i, (key, file) in enumerate(zip(batch["key"], batch["file"], strict=True)):
+        try:
+            datas[i] = _read(Sample(Path(file), None, key))
+        except (OSError, ValueError) as exc:
+            errors[i] = str(exc)
+    pixels = np.zeros((n, size, size, 3), np.float32)
+    readable = [i for i in range(n) if not errors[i]]
+    if readable:
+        for i, decoded in zip(readable, _decode([datas[i] for i in readable], size), strict=True):
+            if decoded is None:
+                errors[i] = UNDECODABLE
+            else:
+                pixels[i] = decoded
+    return {
+        "key": batch["key"],
+        "file": batch["file"],
+        "data": np.array(datas, dtype=object),
+        "error": np.array(errors, dtype=object),
+        "pixels": pixels,
+    }
+
+
+class _ModelWorker:
+    """One model per actor: scores prepared batches into result rows."""
+
+    def __init__(self, model: str, crash: tuple[int, str]) -> None:
+        from bundle import load_bundle
+
+        self.bundle = load_bundle(model)
+        self.crash_at, self.crash_marker = crash  # see CRASH_ENV
+        self.batches = 0
+
+    def __call__(self, batch: dict[str, np.ndarray]):
+        import pyarrow as pa
+
+        from training.predict import result_row, result_schema
+        from training.scoring import Scored, add_provenance
+
+        self.batches += 1
+        if self.batches == self.crash_at:
+            self._crash_once()
+        ok = np.array([not error for error in batch["error"]], bool)
+        probabilities = np.zeros(len(ok), np.float32)
+        if ok.any():
+            probabilities[ok] = self.bundle.predict_pixels(batch["pixels"][ok])
+        rows = []
+        for i, (key, file, data, error) in enumerate(
+            zip(batch["key"], batch["file"], batch["data"], batch["error"], strict=True)
+        ):
+            sample = Sample(Path(file), None, str(key))
+            if error:
+                result = Scored(sample, error=str(error))
+            else:
+                p = float(probabilities[i])
+                result = Scored(sample, p, self.bundle.verdict(p))
+            rows.append(result_row(add_provenance(result, bytes(data) or None)))
+        return pa.Table.from_pylist(rows, schema=result_schema())
+
+    def _crash_once(self) -> None:
+        """Exit the process without cleanup, the first time any worker gets here."""
+        try:
+            os.close(os.open(self.crash_marker, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return
+        os._exit(1)
