@@ -88,6 +88,7 @@ export function startBackground(host) {
           );
           return { ok: true };
         }
+        if (message.type === 'test:provenance') return host.provenance(message.url);
         return undefined;
       }
     : null;
@@ -100,6 +101,7 @@ export function startBackground(host) {
       warmUp: () => host.warmUp(),
       clearCache: () => host.clearCache(),
       stats: () => host.stats(),
+      provenance: (url) => host.provenance(url),
       onContextMenuClicked,
       settings: () => settings,
     };

@@ -45,5 +45,6 @@ export function createOffscreenHost() {
     clearCache: () => call('clear-cache'),
     warmUp: () => call('warm-up'),
     stats: () => call('stats'),
+    provenance: (url) => call('provenance', { url }),
   };
 }

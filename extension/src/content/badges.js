@@ -17,7 +17,7 @@ const STYLE = `
   box-shadow: 0 1px 3px rgba(0,0,0,.45); cursor: pointer; pointer-events: auto;
   white-space: nowrap; user-select: none; opacity: .93;
 }
-.badge:hover, .badge.open { opacity: 1; }
+.badge:hover, .badge.open { opacity: 1; z-index: 1; }
 .badge[hidden] { display: none; }
 .ai { background: #c62828; }
 .human { background: #2e7d32; }

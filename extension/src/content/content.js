@@ -366,7 +366,7 @@ function summary() {
       if (result.reason === 'metadata') {
         counts.metadata++;
         if (counts.metadataImages.length < 5) {
-          counts.metadataImages.push({ url, why: metadataSummary(result.provenance) });
+          counts.metadataImages.push({ url, why: metadataSummary(result.provenance, 70) });
         }
       }
     } else if (result?.status === 'skipped') counts.skipped++;
@@ -436,6 +436,13 @@ if (TEST_BUILD) {
     if (event.source !== window) return;
     if (event.data?.aiorhumanTest === 'context-menu') {
       api.runtime.sendMessage({ type: 'test:context-menu', srcUrl: event.data.srcUrl });
+    } else if (event.data?.aiorhumanTest === 'provenance') {
+      // The extension's own provenance reader on a URL; the answer comes back as a message.
+      const { id, url } = event.data;
+      api.runtime.sendMessage({ type: 'test:provenance', url }).then(
+        (value) => window.postMessage({ aiorhumanTestResult: id, value: JSON.stringify(value) }, '*'),
+        (error) => window.postMessage({ aiorhumanTestResult: id, error: String(error?.message ?? error) }, '*'),
+      );
     } else if (event.data?.aiorhumanTest === 'settings') {
       // Firefox's automation cannot open the options page: tests set settings from here.
       api.storage.local.clear().then(() => api.storage.local.set(event.data.values));

@@ -56,5 +56,10 @@ export function createLocalHost(getURL) {
     async stats() {
       return (await engine()).stats();
     },
+    /** The provenance of an image URL, read as scoring reads it (browser tests). */
+    async provenance(url) {
+      const { bytes } = await fetchImage(url);
+      return readProvenance(bytes, { validateC2pa });
+    },
   };
 }

@@ -13,10 +13,10 @@ export function decisiveSignal(provenance) {
 }
 
 /** One short line saying why the metadata decided: "C2PA manifest: digitalSourceType …". */
-export function metadataSummary(provenance) {
+export function metadataSummary(provenance, max = 120) {
   const signal = decisiveSignal(provenance);
   if (!signal) return '';
-  return cut(`${signal.source}: ${signal.detail}`, 120);
+  return cut(`${signal.source}: ${signal.detail}`, max);
 }
 
 /** How one signal reads in the details: what it says and how much it counts. */
@@ -39,8 +39,9 @@ export function signalText(signal) {
 export function provenanceRows(result) {
   const rows = [];
   const provenance = result?.provenance;
-  if (result?.reason === 'metadata') rows.push(['Reason', `metadata: ${metadataSummary(provenance)}`]);
-  else rows.push(['Reason', 'model (the pixels)']);
+  const signal = decisiveSignal(provenance);
+  if (result?.reason === 'metadata' && signal) rows.push(['Reason', `metadata (${signal.source})`]);
+  else rows.push(['Reason', 'the model (pixels)']);
   for (const signal of provenance?.signals ?? []) rows.push([signal.source, signalText(signal)]);
   if (provenance?.errors?.length) rows.push(['Metadata not read', cut(provenance.errors.join('; '))]);
   return rows;

@@ -23,6 +23,10 @@ chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
     case 'stats':
       work = host.stats();
       break;
+    case 'provenance':
+      if (!TEST_BUILD) return false;
+      work = host.provenance(message.url);
+      break;
     default:
       return false;
   }

@@ -52,10 +52,11 @@ const TYPES = {
 };
 
 /**
- * An HTTP server on 127.0.0.1: /img/NAME serves test images, /pages/NAME serves `pages[NAME]`.
- * Image requests are counted (`server.hits`). Returns {url, close, hits}.
+ * An HTTP server on 127.0.0.1: /img/NAME serves test images (from `dir`, by default the
+ * prepared ones), /pages/NAME serves `pages[NAME]`. Image requests are counted
+ * (`server.hits`). Returns {url, close, hits}.
  */
-export async function serve(pages = {}) {
+export async function serve(pages = {}, { dir = IMAGES } = {}) {
   const hits = new Map();
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -66,7 +67,7 @@ export async function serve(pages = {}) {
       return;
     }
     if (path.startsWith('/img/')) {
-      const file = join(IMAGES, path.slice(5).replace(/[^\w.-]/g, ''));
+      const file = join(dir, path.slice(5).replace(/[^\w.-]/g, ''));
       if (existsSync(file)) {
         const slow = path.includes('slow');
         const send = () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, prepare } from './helpers.mjs';
 
-const HOOKS = ['aiorhumanTest', 'test:context-menu', 'test:score', 'aiorhumanState', 'TEST_BUILD'];
+const HOOKS = ['aiorhumanTest', 'test:context-menu', 'test:score', 'test:provenance', 'aiorhumanState', 'TEST_BUILD'];
 
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -30,11 +30,15 @@ test('release build: no test hooks, zips, web-ext lint clean', { timeout: 180000
       }
       assert.ok(existsSync(join(out, target, 'model/card.json')));
       assert.ok(!existsSync(join(out, target, 'model/saved_model')), 'the SavedModel is not shipped');
+      // The C2PA SDK's WebAssembly ships inside the package (no CDN), with its licence.
+      assert.ok(statSync(join(out, target, 'c2pa/c2pa_bg.wasm')).size > 1e6);
+      assert.ok(existsSync(join(out, target, 'c2pa/LICENSE')));
     }
     assert.ok(existsSync(join(out, 'chrome/offscreen/offscreen.html')));
     assert.ok(!existsSync(join(out, 'firefox/offscreen')));
     const zips = readdirSync(out).filter((f) => f.endsWith('.zip')).sort();
     assert.deepEqual(zips, ['aiorhuman-chrome-0.1.0.zip', 'aiorhuman-firefox-0.1.0.zip']);
+    for (const zip of zips) assert.ok(statSync(join(out, zip)).size <= 15e6, `${zip} over the 15 MB target`);
     const report = JSON.parse(
       execFileSync(join(ROOT, 'node_modules/.bin/web-ext'), ['lint', '--source-dir', join(out, 'firefox'), '--self-hosted', '--output', 'json'], {
         encoding: 'utf8',
