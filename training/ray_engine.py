@@ -38,13 +38,15 @@ TASK_RETRIES = 3  # a batch that kills its worker this often fails the job (resu
 @dataclass
 class Summary:
     """What a run did: ``images`` in the input, ``skipped`` (already committed), ``scored``
-    now, ``errors`` among all rows, and ``seconds`` of scoring."""
+    now, ``errors`` among all rows, ``seconds`` of scoring, of which ``startup`` went by
+    before the first batch came back (workers starting, the model loading)."""
 
     images: int
     skipped: int
     scored: int
     errors: int
     seconds: float
+    startup: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -53,7 +55,8 @@ class Summary:
     def __str__(self) -> str:
         return (
             f"{self.images} images: {self.scored} scored in {self.seconds:.1f} s "
-            f"({self.rate:.1f} images/s), {self.skipped} already done, {self.errors} errors"
+            f"({self.rate:.1f} images/s, {self.startup:.1f} s of it starting), "
+            f"{self.skipped} already done, {self.errors} errors"
         )
 
 
@@ -71,13 +74,14 @@ def score_with_ray(
     address: str | None = None,
     batch_size: int = 64,
     workers: int | None = None,
+    part_rows: int = 4096,
     report: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
 ) -> Summary:
     """Score ``samples`` with the bundle at ``model`` on Ray; write ``parquet`` and/or ``csv``.
 
-    Parts are committed in ``parts_folder(out)``; a second call with the same arguments
-    scores only what the first did not commit. Uses the Ray instance this process is
-    connected to, else ``address``, else a new local one on 127.0.0.1.
+    Parts of about ``part_rows`` rows are committed in ``parts_folder(out)``; a second call
+    with the same arguments scores only what the first did not commit. Uses the Ray instance
+    this process is connected to, else ``address``, else a new local one on 127.0.0.1.
     """
     try:
         import pyarrow as pa
@@ -114,24 +118,31 @@ def score_with_ray(
         report(f"resuming: {skipped} images already scored, {todo.num_rows} to go")
 
     start = time.monotonic()
+    startup = 0.0
     if todo.num_rows:
         if not ray.is_initialized():
             _connect(ray, address)
         crash = (int(os.environ.get(CRASH_ENV, "0")), str(store.folder / "crash-injected"))
         dataset = _pipeline(ray, todo, model, int(card["input_size"]), batch_size, workers, crash)
-        scored, last = 0, start
+        scored, last, buffer = 0, start, []
         for table in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
-            store.commit(table)
+            buffer.append(table)
+            if sum(t.num_rows for t in buffer) >= part_rows:
+                store.commit(pa.concat_tables(buffer))
+                buffer = []
             scored += table.num_rows
             now = time.monotonic()
+            startup = startup or now - start
             if now - last > 10 or scored == todo.num_rows:
                 last = now
                 rate = scored / max(now - start, 1e-9)
                 report(f"scoring: {scored}/{todo.num_rows} ({rate:.1f}/s)")
+        if buffer:
+            store.commit(pa.concat_tables(buffer))
     seconds = time.monotonic() - start
     store.export(parquet, csv)
     errors = store.rows - sum(table["error"].null_count for table in store.tables())
-    return Summary(len(keys), skipped, todo.num_rows, errors, seconds)
+    return Summary(len(keys), skipped, todo.num_rows, errors, seconds, startup)
 
 
 def _sha(model: Path) -> str:

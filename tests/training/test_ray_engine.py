@@ -149,7 +149,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     with monkeypatch.context() as m:
         m.setattr(PartStore, "commit", commit_then_die)
         with pytest.raises(KeyboardInterrupt):
-            score_with_ray(tiny_bundle, samples, out, None, out, batch_size=4)
+            score_with_ray(tiny_bundle, samples, out, None, out, batch_size=4, part_rows=4)
     folder = parts_folder(out)
     done = PartStore(folder, json.loads((folder / MANIFEST).read_text().splitlines()[0])).rows
     assert 0 < done < 28 and not out.exists()
@@ -158,7 +158,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     with (folder / MANIFEST).open("a") as f:
         f.write('{"part": "part-0001')
 
-    summary = score_with_ray(tiny_bundle, samples, out, None, out, batch_size=4)
+    summary = score_with_ray(tiny_bundle, samples, out, None, out, batch_size=4, part_rows=4)
     assert (summary.skipped, summary.scored) == (done, 28 - done)
     assert not (folder / "part-000099.parquet").exists()
     assert_same(read_csv(out), read_csv(local_out))
