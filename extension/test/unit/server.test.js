@@ -46,6 +46,20 @@ test('predict posts the raw bytes with the key and reads the answer', async () =
   assert.deepEqual([...seen.body], [1, 2, 3]);
 });
 
+test('predict reads the server\'s provenance answer: final verdict, reason, provenance', async () => {
+  const provenance = { decision: 'ai', reason: 'metadata', signals: [], errors: [] };
+  await withServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ results: [{ probability_ai: 0.2, verdict: 'ai', reason: 'metadata', provenance }], model: 'm 1' }));
+    });
+  }, async (url) => {
+    const r = await serverPredict({ serverUrl: url, bytes: new Uint8Array([1]), contentType: 'image/jpeg' });
+    assert.deepEqual([r.probability, r.verdict, r.reason, r.modelVerdict, r.provenance], [0.2, 'ai', 'metadata', null, provenance]);
+  });
+});
+
 test('problem details become a clear error', async () => {
   await withServer((req, res) => {
     res.writeHead(401, { 'content-type': 'application/problem+json' });
