@@ -122,7 +122,7 @@ def score_with_ray(
     if todo.num_rows:
         if not ray.is_initialized():
             _connect(ray, address)
-        crash = (int(os.environ.get(CRASH_ENV, "0")), str(store.folder / "crash-injected"))
+        crash = (int(os.environ.get(CRASH_ENV, "0")), str(store.folder / "_crash-injected"))
         dataset = _pipeline(ray, todo, model, int(card["input_size"]), batch_size, workers, crash)
         scored, last, buffer = 0, start, []
         for table in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):

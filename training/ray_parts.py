@@ -2,8 +2,11 @@
 
 A run writes into ``<out>.parts/``::
 
-    manifest.jsonl       line 1: the header (which model); then one line per committed part
-    part-000001.parquet  result rows, written by the driver alone, one part per finished block
+    _manifest.jsonl      line 1: the header (which model); then one line per committed part
+    part-000001.parquet  result rows, written by the driver alone
+
+Names starting with ``_`` or ``.`` are skipped by Parquet readers, so the folder is also a
+Parquet dataset of the committed rows (plus any uncommitted part, until the next open).
 
 A part counts only once its manifest line is on disk: the part is written to a temporary
 name, flushed, renamed, and only then is its line appended (and flushed). A crash can leave a
@@ -25,7 +28,7 @@ import pyarrow.parquet as pq
 
 from training.predict import result_schema, write_rows
 
-MANIFEST = "manifest.jsonl"
+MANIFEST = "_manifest.jsonl"
 
 
 class PartsMismatch(Exception):
@@ -60,7 +63,7 @@ class PartStore:
             if len(entries) < len(lines):  # rewrite without the torn line
                 self._rewrite([header, *self.parts])
         committed = {part["part"] for part in self.parts}
-        for path in folder.glob("part-*"):
+        for path in [*folder.glob("part-*"), *folder.glob(".part-*")]:
             if path.name not in committed:
                 path.unlink()
 
@@ -78,7 +81,7 @@ class PartStore:
         """Write ``table`` as the next part and commit it."""
         number = int(self.parts[-1]["part"][5:11]) + 1 if self.parts else 1
         name = f"part-{number:06d}.parquet"
-        tmp = self.folder / f"{name}.tmp"
+        tmp = self.folder / f".{name}.tmp"
         pq.write_table(table.select(self.schema.names).cast(self.schema), tmp)
         with tmp.open("rb") as f:
             os.fsync(f.fileno())

@@ -126,7 +126,7 @@ def test_a_killed_worker_loses_and_repeats_nothing(
     out = tmp_path / "r.csv"
     samples = predict.load_inputs([str(images)])
     summary = score_with_ray(tiny_bundle, samples, out, None, out, batch_size=4)
-    assert (parts_folder(out) / "crash-injected").exists()  # a worker did die
+    assert (parts_folder(out) / "_crash-injected").exists()  # a worker did die
     assert (summary.images, summary.scored, summary.errors) == (28, 28, 4)
     with out.open() as f:
         keys = [row["path"] for row in csv.DictReader(f)]
@@ -155,13 +155,16 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     assert 0 < done < 28 and not out.exists()
     # A crash between a part's rename and its manifest line, and a torn line: both ignored.
     (folder / "part-000099.parquet").write_bytes(b"half")
+    (folder / ".part-000100.parquet.tmp").write_bytes(b"half")
     with (folder / MANIFEST).open("a") as f:
         f.write('{"part": "part-0001')
 
     summary = score_with_ray(tiny_bundle, samples, out, None, out, batch_size=4, part_rows=4)
     assert (summary.skipped, summary.scored) == (done, 28 - done)
     assert not (folder / "part-000099.parquet").exists()
+    assert not (folder / ".part-000100.parquet.tmp").exists()
     assert_same(read_csv(out), read_csv(local_out))
+    assert pq.read_table(folder).num_rows == 28  # the parts folder is a Parquet dataset too
     # Everything is done: a third run scores nothing and writes the same table.
     again = score_with_ray(tiny_bundle, samples, out, None, out, batch_size=4)
     assert (again.skipped, again.scored) == (28, 0)
