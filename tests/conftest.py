@@ -14,26 +14,42 @@ TINY_SIZE = 32
 
 
 def make_untrained_run(
-    out: Path, backbone: str = "efficientnet_lite0", input_size: int = TINY_SIZE
+    out: Path,
+    backbone: str = "efficientnet_lite0",
+    input_size: int = TINY_SIZE,
+    pooling: str = "head",
 ) -> Path:
     """A run directory with random weights whose outputs still spread over 0..1.
 
     Real enough for export, parity and serving tests: it is exactly what training writes,
     minus the training.
     """
+    import tensorflow as tf
     import tf_keras as keras
 
     from training.config import TrainConfig
-    from training.model import LOGIT_LAYER, build_classifier
+    from training.model import (
+        LOGIT_LAYER,
+        adapt_standardization,
+        build_classifier,
+        fold_standardization,
+    )
 
     out.mkdir(parents=True, exist_ok=True)
-    config = TrainConfig(data="(none)", backbone=backbone, weights="random", input_size=input_size)
+    config = TrainConfig(
+        data="(none)",
+        backbone=backbone,
+        weights="random",
+        input_size=input_size,
+        pooling=pooling,
+    )
     keras.utils.set_random_seed(7)
     model = build_classifier(config)
-    # Scale the head so that logits on real images have a spread of about 2.
     images = [smooth_image(i, (input_size, input_size)) for i in range(4)]
     images += [noisy_image(i, (input_size, input_size)) for i in range(4)]
     pixels = np.stack([np.asarray(im, dtype=np.float32) for im in images])
+    adapt_standardization(model, tf.data.Dataset.from_tensors(pixels))
+    # Scale the head so that logits on real images have a spread of about 2.
     features = keras.Model(model.input, model.get_layer(LOGIT_LAYER).input)(pixels).numpy()
     rng = np.random.default_rng(7)
     kernel = rng.normal(size=(features.shape[1], 1)).astype(np.float32)
@@ -41,6 +57,7 @@ def make_untrained_run(
     kernel *= 2.0 / max(float(logits.std()), 1e-6)
     bias = -float((features @ kernel).mean())
     model.get_layer(LOGIT_LAYER).set_weights([kernel, np.array([bias], np.float32)])
+    fold_standardization(model)  # as training does at the end
     return write_run(out, model, config)
 
 

@@ -19,6 +19,8 @@ class TrainConfig:
     weights: str = "imagenet"
     hub_handle: str = RESNET_HUB_HANDLE
     input_size: int = 224
+    # "head": the backbone's pooled head features; "stages": every stage's too (Lite0 only).
+    pooling: str = "head"
     epochs: int = 12
     warmup_epochs: int = 3
     batch_size: int = 32

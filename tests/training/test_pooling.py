@@ -1,0 +1,91 @@
+"""Stage pooling: every Lite0 stage's pooled features, standardised, feed the head."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.conftest import make_untrained_run
+from tests.images import encode, noisy_image, smooth_image
+
+
+def _pixels(size: int = 32) -> np.ndarray:
+    images = [smooth_image(i, (size, size)) for i in range(3)]
+    images += [noisy_image(i, (size, size)) for i in range(3)]
+    return np.stack([np.asarray(im, dtype=np.float32) for im in images])
+
+
+def test_stage_pooling_appends_every_stage_to_the_head_features():
+    import tf_keras as keras
+
+    from training.backbones import efficientnet_lite
+
+    keras.utils.set_random_seed(3)
+    stages = efficientnet_lite.build(32, pooling="stages")
+    head = efficientnet_lite.build(32, pooling="head")
+    head.set_weights(stages.get_weights())
+    pixels = _pixels()
+    features = stages(pixels).numpy()
+    widths = [out for _, _, _, out, _ in efficientnet_lite.STAGES]
+    assert features.shape == (6, sum(widths) + efficientnet_lite.FEATURES)
+    np.testing.assert_allclose(
+        features[:, -efficientnet_lite.FEATURES :], head(pixels).numpy(), atol=1e-6
+    )
+
+
+def test_unknown_pooling_and_resnet_stages_are_refused():
+    from training.backbones import BackboneSpec, build_backbone, efficientnet_lite
+
+    with pytest.raises(ValueError, match="unknown pooling"):
+        efficientnet_lite.build(32, pooling="max")
+    with pytest.raises(ValueError, match="only pooling='head'"):
+        build_backbone(BackboneSpec("resnet50v2", "random", pooling="stages"), 32)
+
+
+def test_the_standardisation_is_fitted_to_the_features_then_folded_away():
+    import tf_keras as keras
+
+    from training.config import TrainConfig
+    from training.model import (
+        STANDARDIZE_LAYER,
+        adapt_standardization,
+        build_classifier,
+        fold_standardization,
+    )
+
+    config = TrainConfig(data="(none)", weights="random", input_size=32, pooling="stages")
+    model = build_classifier(config)
+    pixels = _pixels()
+    adapt_standardization(model, tf.data.Dataset.from_tensors((pixels, np.zeros(6))))
+    standardised = keras.Model(model.input, model.get_layer(STANDARDIZE_LAYER).output)
+    raw = keras.Model(model.input, model.get_layer(STANDARDIZE_LAYER).input)(pixels).numpy()
+    out = standardised(pixels).numpy()
+    epsilon = model.get_layer(STANDARDIZE_LAYER).epsilon
+    expected = (raw - raw.mean(axis=0)) / np.sqrt(raw.var(axis=0) + epsilon)
+    np.testing.assert_allclose(out, expected, atol=1e-4)
+    assert out.std() > 0.1
+
+    before = model(pixels, training=False).numpy()
+    fold_standardization(model)
+    np.testing.assert_allclose(standardised(pixels).numpy(), raw, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(model(pixels, training=False).numpy(), before, atol=1e-5)
+
+
+def test_a_stage_pooling_run_exports_and_the_bundle_matches_keras(tmp_path):
+    from bundle import load_bundle
+    from convert.export import export_bundle
+    from training.preprocess import preprocess_bytes
+    from training.runs import load_run
+
+    run = make_untrained_run(tmp_path / "run", pooling="stages")
+    assert json.loads((run / "config.json").read_text())["pooling"] == "stages"
+    bundle_dir = export_bundle(run, tmp_path / "bundle", quantize="float16")
+    bundle = load_bundle(bundle_dir)
+    images = [encode(smooth_image(1)), encode(noisy_image(2), "JPEG", quality=90)]
+    pixels = np.stack([preprocess_bytes(data, 32).numpy() for data in images])
+    keras_probs = load_run(run).model(pixels, training=False).numpy().reshape(-1)
+    np.testing.assert_allclose(bundle.predict_bytes(images), keras_probs, atol=1e-5)
+    assert keras_probs.std() > 1e-3
