@@ -72,10 +72,12 @@ def predict() -> Response:
 
 def _result(probability: float, provenance: dict) -> dict:
     """One image's answer: the model's probability, the final verdict and why, provenance."""
-    verdict, reason = final_verdict(current().model.verdict(probability), provenance)
+    model_verdict = current().model.verdict(probability)
+    verdict, reason = final_verdict(model_verdict, provenance)
     return {
         "probability_ai": probability,
         "verdict": verdict,
+        "model_verdict": model_verdict,
         "reason": reason,
         "provenance": provenance,
     }

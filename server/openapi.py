@@ -25,7 +25,7 @@ SCHEMAS = {
     },
     "Score": {
         "type": "object",
-        "required": ["probability_ai", "verdict", "reason", "provenance"],
+        "required": ["probability_ai", "verdict", "model_verdict", "reason", "provenance"],
         "properties": {
             "probability_ai": {
                 "type": "number",
@@ -38,6 +38,12 @@ SCHEMAS = {
                 "enum": ["ai", "human", "unsure"],
                 "description": "The final verdict: 'ai' when the provenance decides, else "
                 "the model's by the card's unsure band.",
+            },
+            "model_verdict": {
+                "type": "string",
+                "enum": ["ai", "human", "unsure"],
+                "description": "The model's own verdict by the card's unsure band, whatever "
+                "the provenance says.",
             },
             "reason": {
                 "type": "string",

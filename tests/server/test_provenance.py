@@ -29,6 +29,7 @@ def test_decisive_metadata_makes_the_verdict_ai(client, tiny_model, name):
     assert body["verdict"] == "ai" and body["reason"] == "metadata"
     assert body["provenance"]["decision"] == "ai"
     assert 0 <= body["probability_ai"] <= 1  # still the model's own probability
+    assert body["model_verdict"] == tiny_model.verdict(body["probability_ai"])
     assert body["timings"]["provenance_ms"] >= 0
 
 
@@ -38,7 +39,7 @@ def test_decisive_metadata_makes_the_verdict_ai(client, tiny_model, name):
 def test_other_files_keep_the_models_verdict(client, tiny_model, name):
     body = post(client, name)
     assert body["reason"] == "model"
-    assert body["verdict"] == tiny_model.verdict(body["probability_ai"])
+    assert body["verdict"] == body["model_verdict"] == tiny_model.verdict(body["probability_ai"])
     assert body["provenance"]["decision"] is None
 
 
