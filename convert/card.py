@@ -48,8 +48,14 @@ def training_data_summary(run: Run) -> dict:
     return summary
 
 
-def build_card(run: Run, name: str, saved_model: dict, tfjs: dict) -> dict:
-    """Every key of card.json except ``files``."""
+def build_card(
+    run: Run, name: str, saved_model: dict, tfjs: dict, evaluation: dict | None = None
+) -> dict:
+    """Every key of card.json except ``files``.
+
+    ``evaluation`` holds estimates measured outside this run (held-out test splits,
+    leave-sources-out), each ``{"summary", "command", ...figures}``; see docs/bundle.md.
+    """
     config = run.config
     weights = BACKBONE_WEIGHTS.get((config.backbone, config.weights), config.weights)
     return {
@@ -68,6 +74,7 @@ def build_card(run: Run, name: str, saved_model: dict, tfjs: dict) -> dict:
             k: v for k, v in run.decision.items() if k not in ("threshold", "unsure_band")
         },
         "metrics": run.metrics,
+        "evaluation": evaluation or {},
         "training_data": training_data_summary(run),
         "training_config": config.to_json(),
         "saved_model": saved_model,
@@ -87,6 +94,46 @@ def file_hashes(bundle_dir: Path) -> dict[str, str]:
 def _size_mb(path: Path) -> float:
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
     return sum(p.stat().st_size for p in files) / 1e6
+
+
+def _recipe_lines(config: dict) -> list[str]:
+    if not config:
+        return ["- not recorded"]
+    keys = (
+        "backbone",
+        "pooling",
+        "input_size",
+        "epochs",
+        "warmup_epochs",
+        "fine_tune_fraction",
+        "learning_rate",
+        "weight_decay",
+        "dropout",
+        "val_fraction",
+        "seed",
+    )
+    pairs = ", ".join(f"{k} {config[k]}" for k in keys if k in config)
+    augment = config.get("augment", {})
+    return [f"- {pairs}", f"- augmentation: {'on' if augment.get('enabled') else 'off'}"]
+
+
+def _evaluation_lines(evaluation: dict) -> list[str]:
+    """Held-out estimates: each entry's summary, command and worst sources."""
+    if not evaluation:
+        return []
+    lines = ["## Held-out estimates"]
+    for name, entry in evaluation.items():
+        lines += ["", f"### {name.replace('_', ' ')}"]
+        if entry.get("summary"):
+            lines.append(entry["summary"])
+        if entry.get("command"):
+            lines += ["", "```bash", *entry["command"].splitlines(), "```"]
+        per_source = entry.get("per_source") or {}
+        if per_source:
+            worst = sorted(per_source.items(), key=lambda kv: kv[1]["accuracy"])[:12]
+            shown = ", ".join(f"{s} {r['accuracy']:.2f} ({r['label']})" for s, r in worst)
+            lines.append(f"- Weakest held-out sources (known failure modes): {shown}.")
+    return [*lines, ""]
 
 
 def _metric_lines(metrics: dict) -> list[str]:
@@ -122,9 +169,23 @@ def model_card_markdown(card: dict, bundle_dir: Path) -> str:
         "## Preprocessing (every client does exactly this)",
         *[f"- {step}: {text}" for step, text in card["preprocessing"].items()],
         "",
+        "## What the verdicts mean",
+        f"- `ai` (p >= {high}) and `human` (p < {low}): on validation data, at least 95% of",
+        "  these verdicts were right (the band was chosen for that, covering at most a",
+        "  quarter of images).",
+        "- `unsure`: the model cannot tell; do not read it as a lean either way.",
+        f"- The threshold {card['threshold']} (binary decisions, metrics) keeps the",
+        "  false-positive rate on human-made images at or under 5% on validation data.",
+        "- Clients also read the file's own provenance (docs/provenance.md): a valid C2PA",
+        "  AI assertion or a generator's metadata makes the verdict `ai` whatever p is.",
+        "",
+        "## Recipe",
+        *_recipe_lines(card.get("training_config", {})),
+        "",
         "## Validation metrics",
         *_metric_lines(card["metrics"]),
         "",
+        *_evaluation_lines(card.get("evaluation", {})),
         "## Training data",
         f"- Dataset: {data['dataset']}",
         *[f"- {split}: {counts}" for split, counts in data.get("splits", {}).items()],

@@ -7,6 +7,7 @@ aiorhuman-convert --verify models/NAME [--run RUN_DIR] [--images DIR --limit N]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sys
@@ -27,6 +28,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="TF.js weight quantization (default float16)",
     )
     parser.add_argument("--name", help="bundle name in card.json (default: the folder name)")
+    parser.add_argument(
+        "--evaluation",
+        type=Path,
+        help="JSON of held-out estimates to record in card.json (see docs/bundle.md)",
+    )
     parser.add_argument(
         "--verify",
         type=Path,
@@ -67,7 +73,16 @@ def export(args: argparse.Namespace) -> Path:
     from convert.export import export_bundle
 
     started = time.perf_counter()
-    out = export_bundle(args.run_dir, args.out, quantize=args.quantize, name=args.name)
+    evaluation = None
+    if args.evaluation:
+        evaluation = json.loads(args.evaluation.read_text())
+        if not isinstance(evaluation, dict) or not all(
+            isinstance(v, dict) for v in evaluation.values()
+        ):
+            raise SystemExit(f"{args.evaluation}: expected a JSON object of objects")
+    out = export_bundle(
+        args.run_dir, args.out, quantize=args.quantize, name=args.name, evaluation=evaluation
+    )
     seconds = time.perf_counter() - started
     print(
         f"wrote {out} in {seconds:.0f} s, peak memory {_peak_memory_mb():.0f} MB", file=sys.stderr

@@ -16,9 +16,16 @@ TFJS_DIR = "tfjs"
 
 
 def export_bundle(
-    run_dir: Path, out_dir: Path, quantize: str = "float16", name: str | None = None
+    run_dir: Path,
+    out_dir: Path,
+    quantize: str = "float16",
+    name: str | None = None,
+    evaluation: dict | None = None,
 ) -> Path:
-    """Write the bundle of ``run_dir`` to ``out_dir`` (replaced if it exists); return it."""
+    """Write the bundle of ``run_dir`` to ``out_dir`` (replaced if it exists); return it.
+
+    ``evaluation``: held-out estimates to record in the card (``card["evaluation"]``).
+    """
     run = load_run(run_dir)
     out_dir = Path(out_dir)
     work = out_dir.with_name(out_dir.name + ".partial")
@@ -33,6 +40,7 @@ def export_bundle(
         name or out_dir.name,
         saved_model={"path": SAVED_MODEL_DIR, "signatures": signatures},
         tfjs={"path": f"{TFJS_DIR}/model.json", "quantization": quantize, **tfjs_names},
+        evaluation=evaluation,
     )
     card["run"] = {"path": str(Path(run_dir).resolve())}
     (work / "MODEL_CARD.md").write_text(model_card_markdown(card, work))

@@ -74,15 +74,35 @@ def test_the_standardisation_is_fitted_to_the_features_then_folded_away():
     np.testing.assert_allclose(model(pixels, training=False).numpy(), before, atol=1e-5)
 
 
-def test_a_stage_pooling_run_exports_and_the_bundle_matches_keras(tmp_path):
+def test_a_stage_pooling_run_exports_with_its_estimates_and_matches_keras(tmp_path):
     from bundle import load_bundle
-    from convert.export import export_bundle
+    from convert.cli import main as convert_main
     from training.preprocess import preprocess_bytes
     from training.runs import load_run
 
     run = make_untrained_run(tmp_path / "run", pooling="stages")
     assert json.loads((run / "config.json").read_text())["pooling"] == "stages"
-    bundle_dir = export_bundle(run, tmp_path / "bundle", quantize="float16")
+    evaluation = {
+        "leave_one_source_out": {
+            "summary": "Mean accuracy 0.8 over 2 sources.",
+            "command": "python benchmarks/baseline_logreg.py --pooling stages",
+            "per_source": {
+                "cams": {"label": "human", "count": 12, "accuracy": 0.9},
+                "gens": {"label": "ai", "count": 10, "accuracy": 0.7},
+            },
+        }
+    }
+    (tmp_path / "evaluation.json").write_text(json.dumps(evaluation))
+    bundle_dir = tmp_path / "bundle"
+    convert_main(
+        [str(run), "--out", str(bundle_dir), "--evaluation", str(tmp_path / "evaluation.json")]
+    )
+    card = json.loads((bundle_dir / "card.json").read_text())
+    assert card["evaluation"] == evaluation
+    page = (bundle_dir / "MODEL_CARD.md").read_text()
+    assert "### leave one source out" in page
+    assert "gens 0.70 (ai), cams 0.90 (human)" in page
+    assert "pooling stages" in page
     bundle = load_bundle(bundle_dir)
     images = [encode(smooth_image(1)), encode(noisy_image(2), "JPEG", quality=90)]
     pixels = np.stack([preprocess_bytes(data, 32).numpy() for data in images])
