@@ -3,8 +3,9 @@
 On the same images, in one run: the cost of each stage in this process (read, decode and
 preprocess, model), the raw SavedModel loop (``predict_bytes`` on bytes already in memory),
 single-process batch prediction (``score_samples``, as ``aiorhuman-predict`` runs it), and
-Ray Data on a local loopback-only cluster with ``--cpus`` CPUs (end to end, and steady state
-after the first committed part). Images are read once first so that every contender finds
+Ray Data on a local loopback-only cluster with ``--cpus`` CPUs, decoding in the model worker
+(the CPU default) and in the prepare tasks (the GPU default): steady state after the first
+batch, and end to end. Images are read once first so that every contender finds
 them in the page cache.
 
     python benchmarks/ray_bench.py --model models/default \\
@@ -93,28 +94,30 @@ def main() -> None:
         log_to_driver=False,
         runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2"}},
     )
+    summaries = {}
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "r.parquet"
-            summary = score_with_ray(
-                args.model, samples, out, out, None, None, args.batch_size, args.workers
-            )
+        for decode_in in ("model", "prepare"):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "r.parquet"
+                summaries[decode_in] = score_with_ray(
+                    args.model, samples, out, out, None, None, args.batch_size, args.workers,
+                    decode_in=decode_in,
+                )  # fmt: skip
     finally:
         ray.shutdown()
-    # Steady state: after the first part (one batch), once the workers are up.
-    after = summary.seconds - summary.startup
-    steady = (summary.scored - args.batch_size) / after if after > 0 else float("nan")
 
-    print(f"  {'raw SavedModel loop':<28} {raw:7.1f} images/s (bytes in memory)")
-    print(f"  {'single process':<28} {local:7.1f} images/s (aiorhuman-predict)")
-    print(
-        f"  {'Ray Data, end to end':<28} {summary.rate:7.1f} images/s "
-        f"({summary.seconds:.1f} s, {summary.startup:.1f} s to the first part)"
-    )
-    print(
-        f"  {'Ray Data, steady state':<28} {steady:7.1f} images/s "
-        f"(overhead {100 * (1 - steady / local):+.0f}% against the single process)"
-    )
+    print(f"  {'raw SavedModel loop':<34} {raw:6.1f} images/s (bytes in memory)")
+    print(f"  {'single process':<34} {local:6.1f} images/s (aiorhuman-predict)")
+    for decode_in, summary in summaries.items():
+        # Steady state: after the first batch, once the workers are up.
+        after = summary.seconds - summary.startup
+        steady = (summary.scored - args.batch_size) / after
+        print(
+            f"  {f'Ray Data, decode in {decode_in}':<34} {steady:6.1f} images/s steady "
+            f"(overhead {100 * (1 - steady / local):+.0f}% against the single process); "
+            f"{summary.rate:.1f} images/s end to end ({summary.seconds:.1f} s, "
+            f"{summary.startup:.1f} s to the first batch)"
+        )
 
 
 if __name__ == "__main__":

@@ -2,16 +2,18 @@
 
 The pipeline streams; nothing holds the whole collection but the list of paths::
 
-    paths (blocks of rows) -> prepare: read + check + decode  (tasks, one CPU each)
-                           -> score: bundle's pixels signature (actor pool, model loaded once)
-                           -> driver: one committed part per block (training/ray_parts.py)
+    paths (blocks of rows) -> prepare: read + check [+ decode]  (tasks)
+                           -> score: the bundle, loaded once per actor (actor pool)
+                           -> driver: commits parts of rows (training/ray_parts.py)
 
-``prepare`` reads the file with the single-process reader (size and pixel limits) and decodes
-with the same preprocessing the SavedModel's bytes signature traces, so decoding overlaps the
-model. ``score`` turns each image into a row with the same functions as the single-process
-engine (``add_provenance``, ``result_row``). A file that cannot be read or decoded becomes an
-error row. Workers that die are restarted and their batches retried (Ray); what was committed
-before an interruption is skipped when the same command runs again.
+``prepare`` reads each file with the single-process reader (size and pixel limits). With GPUs
+it also decodes, with the preprocessing the SavedModel's bytes signature traces, so that CPUs
+decode while the GPU runs the ``pixels`` signature; on CPUs the actor runs the single-process
+engine's own batch step on the bytes (decoding inside the graph, nothing big to ship). Either
+way rows come from the same functions as the single-process engine's (``add_provenance``,
+``result_row``). A file that cannot be read or decoded becomes an error row. Workers that die
+are restarted and their batches retried (Ray); what was committed before an interruption is
+skipped when the same command runs again.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ def score_with_ray(
     batch_size: int = 64,
     workers: int | None = None,
     part_rows: int = 4096,
+    decode_in: str | None = None,
     report: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
 ) -> Summary:
     """Score ``samples`` with the bundle at ``model`` on Ray; write ``parquet`` and/or ``csv``.
@@ -82,6 +85,8 @@ def score_with_ray(
     Parts of about ``part_rows`` rows are committed in ``parts_folder(out)``; a second call
     with the same arguments scores only what the first did not commit. Uses the Ray instance
     this process is connected to, else ``address``, else a new local one on 127.0.0.1.
+    Images are decoded in ``decode_in``: ``"prepare"`` (beside the model: the default with
+    GPUs) or ``"model"`` (in the model's own graph: the default on CPUs, nothing to ship).
     """
     try:
         import pyarrow as pa
@@ -120,29 +125,43 @@ def score_with_ray(
     start = time.monotonic()
     startup = 0.0
     if todo.num_rows:
-        if not ray.is_initialized():
+        connected = ray.is_initialized()
+        if not connected:
             _connect(ray, address)
-        crash = (int(os.environ.get(CRASH_ENV, "0")), str(store.folder / "_crash-injected"))
-        dataset = _pipeline(ray, todo, model, int(card["input_size"]), batch_size, workers, crash)
-        scored, last, buffer = 0, start, []
-        for table in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
-            buffer.append(table)
-            if sum(t.num_rows for t in buffer) >= part_rows:
-                store.commit(pa.concat_tables(buffer))
-                buffer = []
-            scored += table.num_rows
-            now = time.monotonic()
-            startup = startup or now - start
-            if now - last > 10 or scored == todo.num_rows:
-                last = now
-                rate = scored / max(now - start, 1e-9)
-                report(f"scoring: {scored}/{todo.num_rows} ({rate:.1f}/s)")
-        if buffer:
-            store.commit(pa.concat_tables(buffer))
+        try:
+            crash = (int(os.environ.get(CRASH_ENV, "0")), str(store.folder / "_crash-injected"))
+            size = int(card["input_size"])
+            dataset = _pipeline(ray, todo, model, size, batch_size, workers, crash, decode_in)
+            startup = _commit_all(dataset, store, todo.num_rows, part_rows, report)
+        finally:
+            if not connected:
+                ray.shutdown()
     seconds = time.monotonic() - start
     store.export(parquet, csv)
     errors = store.rows - sum(table["error"].null_count for table in store.tables())
     return Summary(len(keys), skipped, todo.num_rows, errors, seconds, startup)
+
+
+def _commit_all(dataset, store, total: int, part_rows: int, report: Callable[[str], None]) -> float:
+    """Commit what ``dataset`` yields in parts of ``part_rows``; the seconds to the first batch."""
+    import pyarrow as pa
+
+    start = last = time.monotonic()
+    startup, scored, buffer = 0.0, 0, []
+    for table in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+        buffer.append(table)
+        if sum(t.num_rows for t in buffer) >= part_rows:
+            store.commit(pa.concat_tables(buffer))
+            buffer = []
+        scored += table.num_rows
+        now = time.monotonic()
+        startup = startup or now - start
+        if now - last > 10 or scored == total:
+            last = now
+            report(f"scoring: {scored}/{total} ({scored / max(now - start, 1e-9):.1f}/s)")
+    if buffer:
+        store.commit(pa.concat_tables(buffer))
+    return startup
 
 
 def _sha(model: Path) -> str:
@@ -166,7 +185,14 @@ def _connect(ray, address: str | None) -> None:
 
 
 def _pipeline(
-    ray, todo, model: Path, size: int, batch_size: int, workers: int | None, crash: tuple[int, str]
+    ray,
+    todo,
+    model: Path,
+    size: int,
+    batch_size: int,
+    workers: int | None,
+    crash: tuple[int, str],
+    decode_in: str | None,
 ):
     """The Ray Data plan: blocks of paths -> prepare (tasks) -> score (actor pool)."""
     context = ray.data.DataContext.get_current()
@@ -175,6 +201,9 @@ def _pipeline(
     cpus = int(ray.cluster_resources().get("CPU", 1))
     if workers is None:  # one per GPU, else half the CPUs (the other half prepares)
         workers = gpus or max(1, cpus // 2)
+    decode_in = decode_in or ("prepare" if gpus else "model")
+    # CPU workers share the cores out instead of each running TensorFlow on all of them.
+    threads = 0 if gpus else max(1, cpus // workers)
     # Enough blocks for parallelism, few enough (<= ~2000) for the driver to hand out.
     per_block = batch_size * max(1, math.ceil(todo.num_rows / (batch_size * 2000)))
     blocks = [todo.slice(i, per_block) for i in range(0, todo.num_rows, per_block)]
@@ -182,11 +211,14 @@ def _pipeline(
     return (
         ray.data.from_arrow(blocks)
         .map_batches(
-            _prepare, batch_size=batch_size, batch_format="numpy", fn_kwargs={"size": size}
+            _prepare,
+            batch_size=batch_size,
+            batch_format="numpy",
+            fn_kwargs={"size": size if decode_in == "prepare" else 0},
         )
         .map_batches(
             _ModelWorker,
-            fn_constructor_kwargs={"model": str(model), "crash": crash},
+            fn_constructor_kwargs={"model": str(model), "crash": crash, "threads": threads},
             batch_size=batch_size,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=workers),
@@ -228,8 +260,8 @@ def _decode(datas: list[bytes], size: int) -> list[np.ndarray | None]:
 
 
 def _prepare(batch: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
-    """Read and decode a batch: adds ``data`` (b"" when unread), ``error`` ("" when none) and
-    ``pixels`` (zeros where there is an error)."""
+    """Read a batch: adds ``data`` (b"" when unread) and ``error`` ("" when none); with a
+    ``size``, decodes too: ``pixels`` (zeros where there is an error)."""
     from training.scoring import UNDECODABLE, _read
 
     n = len(batch["key"])
@@ -239,57 +271,63 @@ def _prepare(batch: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
             datas[i] = _read(Sample(Path(file), None, key))
         except (OSError, ValueError) as exc:
             errors[i] = str(exc)
-    pixels = np.zeros((n, size, size, 3), np.float32)
-    readable = [i for i in range(n) if not errors[i]]
-    if readable:
-        for i, decoded in zip(readable, _decode([datas[i] for i in readable], size), strict=True):
-            if decoded is None:
+    prepared = {"key": batch["key"], "file": batch["file"]}
+    if size:
+        prepared["pixels"] = np.zeros((n, size, size, 3), np.float32)
+        readable = [i for i in range(n) if not errors[i]]
+        decoded = _decode([datas[i] for i in readable], size) if readable else []
+        for i, pixels in zip(readable, decoded, strict=True):
+            if pixels is None:
                 errors[i] = UNDECODABLE
             else:
-                pixels[i] = decoded
-    return {
-        "key": batch["key"],
-        "file": batch["file"],
-        "data": np.array(datas, dtype=object),
-        "error": np.array(errors, dtype=object),
-        "pixels": pixels,
-    }
+                prepared["pixels"][i] = pixels
+    prepared["data"] = np.array(datas, dtype=object)
+    prepared["error"] = np.array(errors, dtype=object)
+    return prepared
 
 
 class _ModelWorker:
     """One model per actor: scores prepared batches into result rows."""
 
-    def __init__(self, model: str, crash: tuple[int, str]) -> None:
-        from bundle import load_bundle
+    def __init__(self, model: str, crash: tuple[int, str], threads: int) -> None:
+        import tensorflow as tf
 
-        self.bundle = load_bundle(model)
+        from training.scoring import open_model
+
+        if threads:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        self.scorer = open_model(model)
         self.crash_at, self.crash_marker = crash  # see CRASH_ENV
         self.batches = 0
 
     def __call__(self, batch: dict[str, np.ndarray]):
         import pyarrow as pa
 
+        from bundle import verdict
         from training.predict import result_row, result_schema
-        from training.scoring import Scored, add_provenance
+        from training.scoring import Scored, _score_batch, add_provenance
 
         self.batches += 1
         if self.batches == self.crash_at:
             self._crash_once()
-        ok = np.array([not error for error in batch["error"]], bool)
-        probabilities = np.zeros(len(ok), np.float32)
-        if ok.any():
-            probabilities[ok] = self.bundle.predict_pixels(batch["pixels"][ok])
-        rows = []
-        for i, (key, file, data, error) in enumerate(
-            zip(batch["key"], batch["file"], batch["data"], batch["error"], strict=True)
-        ):
-            sample = Sample(Path(file), None, str(key))
-            if error:
-                result = Scored(sample, error=str(error))
-            else:
-                p = float(probabilities[i])
-                result = Scored(sample, p, self.bundle.verdict(p))
-            rows.append(result_row(add_provenance(result, bytes(data) or None)))
+        samples = [
+            Sample(Path(file), None, str(key))
+            for key, file in zip(batch["key"], batch["file"], strict=True)
+        ]
+        datas = [bytes(data) for data in batch["data"]]
+        results = {i: Scored(samples[i], error=str(e)) for i, e in enumerate(batch["error"]) if e}
+        ok = [i for i in range(len(samples)) if i not in results]
+        if ok and "pixels" in batch:  # decoded in prepare
+            probabilities = self.scorer._bundle.predict_pixels(batch["pixels"][ok])
+            for i, p in zip(ok, map(float, probabilities), strict=True):
+                results[i] = Scored(samples[i], p, verdict(p, self.scorer.unsure_band))
+        elif ok:  # the single-process engine's own batch step
+            scored = _score_batch(self.scorer, [(samples[i], datas[i]) for i in ok])
+            results.update(zip(ok, scored, strict=True))
+        rows = [
+            result_row(add_provenance(results[i], datas[i] or None)) for i in range(len(samples))
+        ]
         return pa.Table.from_pylist(rows, schema=result_schema())
 
     def _crash_once(self) -> None:
