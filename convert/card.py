@@ -91,6 +91,17 @@ def file_hashes(bundle_dir: Path) -> dict[str, str]:
     }
 
 
+def record_evaluation(bundle_dir: Path, evaluation: dict) -> None:
+    """Record held-out estimates in an existing bundle: card.json's ``evaluation`` and
+    MODEL_CARD.md (and its sha256) are rewritten; the model files are left untouched."""
+    card_path = Path(bundle_dir) / "card.json"
+    card = json.loads(card_path.read_text())
+    card["evaluation"] = evaluation
+    (Path(bundle_dir) / "MODEL_CARD.md").write_text(model_card_markdown(card, Path(bundle_dir)))
+    card["files"]["MODEL_CARD.md"] = sha256_file(Path(bundle_dir) / "MODEL_CARD.md")
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+
+
 def _size_mb(path: Path) -> float:
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
     return sum(p.stat().st_size for p in files) / 1e6
@@ -170,9 +181,9 @@ def model_card_markdown(card: dict, bundle_dir: Path) -> str:
         *[f"- {step}: {text}" for step, text in card["preprocessing"].items()],
         "",
         "## What the verdicts mean",
-        f"- `ai` (p >= {high}) and `human` (p < {low}): on validation data, at least 95% of",
-        "  these verdicts were right (the band was chosen for that, covering at most a",
-        "  quarter of images).",
+        f"- `ai` (p >= {high}) and `human` (p < {low}): the unsure band was chosen on",
+        "  validation data so that these confident verdicts were at least 95% right while",
+        "  leaving at most a quarter of the images unsure.",
         "- `unsure`: the model cannot tell; do not read it as a lean either way.",
         f"- The threshold {card['threshold']} (binary decisions, metrics) keeps the",
         "  false-positive rate on human-made images at or under 5% on validation data.",

@@ -2,6 +2,7 @@
 
 aiorhuman-convert RUN_DIR --out models/NAME [--quantize float16|uint8|none]
 aiorhuman-convert --verify models/NAME [--run RUN_DIR] [--images DIR --limit N]
+aiorhuman-convert --annotate models/NAME --evaluation FILE
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="BUNDLE",
         help="check a bundle instead of exporting (or after, with --out)",
     )
+    parser.add_argument(
+        "--annotate",
+        type=Path,
+        metavar="BUNDLE",
+        help="record --evaluation in an existing bundle's card without re-exporting it",
+    )
     parser.add_argument("--run", type=Path, help="run directory for the Keras check (--verify)")
     parser.add_argument("--images", type=Path, help="folder of real images for --verify")
     parser.add_argument("--limit", type=int, default=8, help="images taken from --images")
@@ -49,9 +56,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write the verification report here")
     args = parser.parse_args(argv)
-    if args.verify is None and (args.run_dir is None or args.out is None):
-        parser.error("give RUN_DIR --out BUNDLE to export, or --verify BUNDLE")
+    if args.annotate is not None:
+        if args.evaluation is None:
+            parser.error("--annotate needs --evaluation FILE")
+    elif args.verify is None and (args.run_dir is None or args.out is None):
+        parser.error("give RUN_DIR --out BUNDLE to export, --verify BUNDLE or --annotate BUNDLE")
     return args
+
+
+def read_evaluation(path: Path | None) -> dict | None:
+    """The held-out estimates file of ``--evaluation``: a JSON object of objects."""
+    if path is None:
+        return None
+    evaluation = json.loads(path.read_text())
+    if not isinstance(evaluation, dict) or not all(
+        isinstance(v, dict) for v in evaluation.values()
+    ):
+        raise SystemExit(f"{path}: expected a JSON object of objects")
+    return evaluation
 
 
 def _quiet_tensorflow() -> None:
@@ -73,15 +95,12 @@ def export(args: argparse.Namespace) -> Path:
     from convert.export import export_bundle
 
     started = time.perf_counter()
-    evaluation = None
-    if args.evaluation:
-        evaluation = json.loads(args.evaluation.read_text())
-        if not isinstance(evaluation, dict) or not all(
-            isinstance(v, dict) for v in evaluation.values()
-        ):
-            raise SystemExit(f"{args.evaluation}: expected a JSON object of objects")
     out = export_bundle(
-        args.run_dir, args.out, quantize=args.quantize, name=args.name, evaluation=evaluation
+        args.run_dir,
+        args.out,
+        quantize=args.quantize,
+        name=args.name,
+        evaluation=read_evaluation(args.evaluation),
     )
     seconds = time.perf_counter() - started
     print(
@@ -112,6 +131,12 @@ def main(argv: list[str] | None = None) -> None:
     from convert.jsparity import JsParityError
     from convert.tfjs import ConversionError
 
+    if args.annotate is not None:
+        from convert.card import record_evaluation
+
+        record_evaluation(args.annotate, read_evaluation(args.evaluation))
+        print(f"recorded {args.evaluation} in {args.annotate}/card.json", file=sys.stderr)
+        return
     try:
         bundle_dir = export(args) if args.out else args.verify
         if args.verify is not None and not verify(bundle_dir, args):

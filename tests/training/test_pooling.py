@@ -109,3 +109,17 @@ def test_a_stage_pooling_run_exports_with_its_estimates_and_matches_keras(tmp_pa
     keras_probs = load_run(run).model(pixels, training=False).numpy().reshape(-1)
     np.testing.assert_allclose(bundle.predict_bytes(images), keras_probs, atol=1e-5)
     assert keras_probs.std() > 1e-3
+
+    # Estimates measured later are recorded without touching the model files.
+    weights_before = {k: v for k, v in card["files"].items() if k != "MODEL_CARD.md"}
+    later = {"held_out_test_split": {"summary": "ROC-AUC 0.9 on 40 test images.", "roc_auc": 0.9}}
+    (tmp_path / "later.json").write_text(json.dumps(later))
+    convert_main(["--annotate", str(bundle_dir), "--evaluation", str(tmp_path / "later.json")])
+    card = json.loads((bundle_dir / "card.json").read_text())
+    assert card["evaluation"] == later
+    assert {k: v for k, v in card["files"].items() if k != "MODEL_CARD.md"} == weights_before
+    assert "ROC-AUC 0.9 on 40 test images." in (bundle_dir / "MODEL_CARD.md").read_text()
+    load_bundle(bundle_dir)  # every sha256 still matches
+    (tmp_path / "later.json").write_text("[1, 2]")
+    with pytest.raises(SystemExit, match="JSON object of objects"):
+        convert_main(["--annotate", str(bundle_dir), "--evaluation", str(tmp_path / "later.json")])
