@@ -11,6 +11,8 @@ from training.config import TrainConfig
 BACKBONE_LAYER = "backbone"
 STANDARDIZE_LAYER = "standardize"
 LOGIT_LAYER = "logit"
+TEXTURE_LOGIT_LAYER = "texture_logit"
+BLEND_LAYER = "blend"
 
 
 def build_classifier(config: TrainConfig) -> keras.Model:
@@ -21,6 +23,12 @@ def build_classifier(config: TrainConfig) -> keras.Model:
     mode (so its statistics are saved with the weights) whose statistics
     ``adapt_standardization`` sets from training features; ``fold_standardization`` later moves
     it into the logit layer.
+
+    With ``pooling="head+texture"`` (Lite0) the head features feed the logit as usual, and the
+    early stages' texture statistics feed a second, frozen logit (``texture_logit``) that
+    ``fit_texture_head`` fits after training; a frozen ``blend`` layer adds the two. Until the
+    texture head is fitted the blend passes the first logit through unchanged, so training is
+    exactly that of the plain model.
     """
     spec = BackboneSpec(config.backbone, config.weights, config.hub_handle, config.pooling)
     backbone = build_backbone(spec, config.input_size)
@@ -29,7 +37,12 @@ def build_classifier(config: TrainConfig) -> keras.Model:
     inputs = keras.Input((config.input_size, config.input_size, 3), name="pixels")
     # training=False keeps BatchNormalization in inference mode even once layers are unfrozen.
     features = backbone(inputs, training=False)
-    if config.pooling != "head":
+    texture = None
+    if config.pooling == "head+texture":
+        from training.backbones.efficientnet_lite import FEATURES
+
+        features, texture = features[:, :FEATURES], features[:, FEATURES:]
+    if config.pooling == "stages":
         standardize = keras.layers.BatchNormalization(
             center=False, scale=False, name=STANDARDIZE_LAYER
         )
@@ -39,8 +52,23 @@ def build_classifier(config: TrainConfig) -> keras.Model:
     logit = keras.layers.Dense(
         1, name=LOGIT_LAYER, kernel_regularizer=keras.regularizers.l2(config.weight_decay)
     )(x)
+    if texture is not None:
+        logit = _texture_blend(logit, texture)
     probability = keras.layers.Activation("sigmoid", dtype="float32", name="probability_ai")(logit)
     return keras.Model(inputs, probability, name="aiorhuman")
+
+
+def _texture_blend(logit, texture):
+    """``blend(logit, texture_logit(texture))``, both frozen, passing ``logit`` through."""
+    texture_logit = keras.layers.Dense(1, name=TEXTURE_LOGIT_LAYER, kernel_initializer="zeros")
+    blend = keras.layers.Dense(
+        1,
+        name=BLEND_LAYER,
+        kernel_initializer=keras.initializers.Constant([[1.0], [0.0]]),
+    )
+    texture_logit.trainable = blend.trainable = False
+    pair = keras.layers.Concatenate(name="logits")([logit, texture_logit(texture)])
+    return blend(pair)
 
 
 def backbone_of(model: keras.Model) -> keras.Model:
@@ -82,8 +110,38 @@ def fold_standardization(model: keras.Model) -> None:
     layer.set_weights([np.zeros_like(mean), np.full_like(variance, 1 - layer.epsilon)])
 
 
+def _has_layer(model: keras.Model, name: str) -> bool:
+    return any(layer.name == name for layer in model.layers)
+
+
+def fit_texture_head(model: keras.Model, pixels, labels: np.ndarray, c: float = 0.003) -> None:
+    """Fit the texture logit (if any) and blend it with the trained logit, half and half.
+
+    A logistic regression (standardised features, balanced classes, L2 ``C``) on the texture
+    statistics of ``pixels`` (a dataset of pixel batches, or of ``(pixels, labels)``), with
+    the standardisation folded into the layer's weights.
+    """
+    if not _has_layer(model, TEXTURE_LOGIT_LAYER):
+        return
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    layer = model.get_layer(TEXTURE_LOGIT_LAYER)
+    features = keras.Model(model.input, layer.input).predict(pixels, verbose=0)
+    scaler = StandardScaler().fit(features)
+    regression = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    regression.fit(scaler.transform(features), labels)
+    kernel = regression.coef_[0] / scaler.scale_
+    bias = regression.intercept_[0] - scaler.mean_ @ kernel
+    layer.set_weights([kernel[:, None].astype(np.float32), np.array([bias], np.float32)])
+    model.get_layer(BLEND_LAYER).set_weights(
+        [np.array([[0.5], [0.5]], np.float32), np.zeros(1, np.float32)]
+    )
+
+
 def fold_calibration(model: keras.Model, scale: float, bias: float) -> None:
-    """Make the model output sigmoid(scale * logit + bias): Platt scaling, folded into the head."""
-    layer = model.get_layer(LOGIT_LAYER)
+    """Make the model output sigmoid(scale * logit + bias): Platt scaling, folded into the head
+    (into the blend layer when there is one)."""
+    layer = model.get_layer(BLEND_LAYER if _has_layer(model, BLEND_LAYER) else LOGIT_LAYER)
     kernel, offset = layer.get_weights()
     layer.set_weights([kernel * np.float32(scale), offset * np.float32(scale) + np.float32(bias)])

@@ -208,23 +208,29 @@ def _run_phase(
 
 
 def _finish(trainer: _Trainer) -> dict:
-    """Calibrate on validation data, choose threshold and band, write metrics and plots."""
+    """Finish the run from its best weights (see ``finish``)."""
+    model = load_weights_into_new_model(trainer.config, trainer.out / WEIGHTS)
+    return finish(trainer.out, trainer.config, model, trainer.train, trainer.val, trainer.test)
+
+
+def finish(out: Path, config, model, train, val, test) -> dict:
+    """Fit the texture head (if any) on ``train``, calibrate on ``val``, choose threshold and
+    band there, save the weights, and write metrics and plots (``test`` scored if given)."""
     from training import metrics as m
     from training import plots
-    from training.model import fold_calibration, fold_standardization
+    from training.model import fit_texture_head, fold_calibration, fold_standardization
     from training.pipeline import eval_dataset
 
-    out, c = trainer.out, trainer.config
-    # Calibration and metrics run on a plain (undistributed) copy of the best model.
-    model = load_weights_into_new_model(c, out / WEIGHTS)
     fold_standardization(model)
-    val = eval_dataset(trainer.val, c.input_size, c.batch_size)
-    val_labels = np.array([s.label for s in trainer.val])
-    probs = np.clip(model.predict(val, verbose=0).reshape(-1), 1e-7, 1 - 1e-7)
+    train_labels = np.array([s.label for s in train])
+    fit_texture_head(model, eval_dataset(train, config.input_size, config.batch_size), train_labels)
+    val_data = eval_dataset(val, config.input_size, config.batch_size)
+    val_labels = np.array([s.label for s in val])
+    probs = np.clip(model.predict(val_data, verbose=0).reshape(-1), 1e-7, 1 - 1e-7)
     scale, bias = m.fit_platt(val_labels, np.log(probs / (1 - probs)))
     fold_calibration(model, scale, bias)
     model.save_weights(str(out / WEIGHTS))
-    probs = model.predict(val, verbose=0).reshape(-1)
+    probs = model.predict(val_data, verbose=0).reshape(-1)
     threshold = m.choose_threshold(val_labels, probs)
     band = m.choose_unsure_band(val_labels, probs, threshold)
     decision = {
@@ -237,10 +243,10 @@ def _finish(trainer: _Trainer) -> dict:
     results = {"validation": m.classification_metrics(val_labels, probs, threshold)}
     results["validation"]["verdicts"] = m.verdict_counts(probs, band)
     plots.evaluation_plots(val_labels, probs, results["validation"], out / "plots")
-    if trainer.test:
-        test = eval_dataset(trainer.test, c.input_size, c.batch_size)
-        test_labels = np.array([s.label for s in trainer.test])
-        test_probs = model.predict(test, verbose=0).reshape(-1)
+    if test:
+        test_data = eval_dataset(test, config.input_size, config.batch_size)
+        test_labels = np.array([s.label for s in test])
+        test_probs = model.predict(test_data, verbose=0).reshape(-1)
         results["test"] = m.classification_metrics(test_labels, test_probs, threshold)
         results["test"]["verdicts"] = m.verdict_counts(test_probs, band)
         plots.evaluation_plots(test_labels, test_probs, results["test"], out / "plots" / "test")
@@ -322,7 +328,8 @@ def parse_args(argv: list[str] | None):
         "--pooling",
         choices=POOLINGS,
         default=d.pooling,
-        help="head: pooled head features; stages: every stage's pooled features too (Lite0)",
+        help="head: pooled head features; stages: every stage's pooled features too (Lite0); "
+        "head+texture: head, plus a texture head on early stages fitted at the end (Lite0)",
     )
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)

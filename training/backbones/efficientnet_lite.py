@@ -25,7 +25,10 @@ STAGES = (
     (3, 1, 6, 320, 1),
 )
 FEATURES = 1280
-POOLINGS = ("head", "stages")
+POOLINGS = ("head", "stages", "head+texture")
+# Stages whose statistics form the texture features: those below the fine-tuned top, so that
+# fine-tuning leaves them exactly as ImageNet made them.
+TEXTURE_STAGES = 5
 _BN = {"epsilon": 1e-3, "momentum": 0.99}
 # EfficientNet's own initialiser: keeps activations alive through 16 blocks in random models.
 _INIT = {"distribution": "truncated_normal", "mode": "fan_out", "scale": 2.0}
@@ -85,7 +88,8 @@ def build(input_size: int, include_top: bool = False, pooling: str = "head") -> 
     ``pooling="head"`` gives the 1280 pooled head features. ``pooling="stages"`` also pools the
     output of each of the 7 stages and concatenates all 8 (2064 features): early stages keep
     the low-level texture statistics that tell generated images apart, which the ImageNet head
-    has learned to ignore.
+    has learned to ignore. ``pooling="head+texture"`` appends to the head features the spatial
+    mean and standard deviation of the first ``TEXTURE_STAGES`` stages (1280 + 544 features).
     """
     if pooling not in POOLINGS:
         raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
@@ -97,21 +101,36 @@ def build(input_size: int, include_top: bool = False, pooling: str = "head") -> 
     x = _bn("bn0")(x)
     x = keras.layers.ReLU(6.0)(x)
     index = 0
-    stage_outputs = []
+    stage_outputs, stage_stds = [], []
     for stage, (kernel, stride, expand, out_channels, repeats) in enumerate(STAGES):
         for r in range(repeats):
             x = _block(x, index, kernel, stride if r == 0 else 1, expand, out_channels)
             index += 1
         stage_outputs.append(keras.layers.GlobalAveragePooling2D(name=f"stage{stage}_pool")(x))
+        stage_stds.append(SpatialStd(name=f"stage{stage}_std")(x))
     x = _conv(FEATURES, 1, "conv_head")(x)
     x = _bn("bn1")(x)
     x = keras.layers.ReLU(6.0)(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     if pooling == "stages":
         x = keras.layers.Concatenate(name="stages_pool")([*stage_outputs, x])
+    if pooling == "head+texture":
+        texture = []
+        for stage in range(TEXTURE_STAGES):
+            texture += [stage_outputs[stage], stage_stds[stage]]
+        x = keras.layers.Concatenate(name="texture_pool")([x, *texture])
     if include_top:
         x = keras.layers.Dense(1000, name="fc")(x)
     return keras.Model(inputs, x, name="efficientnet_lite0")
+
+
+class SpatialStd(keras.layers.Layer):
+    """Standard deviation of each channel over the spatial positions: ``[B, H, W, C] -> [B, C]``."""
+
+    def call(self, inputs):
+        import tensorflow as tf
+
+        return tf.math.reduce_std(inputs, axis=[1, 2])
 
 
 def _keras_value(torch_name: str, array: np.ndarray, kind: str) -> np.ndarray:

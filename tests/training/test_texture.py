@@ -1,0 +1,110 @@
+"""The texture head: early-stage statistics, fitted after training and blended with the head."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.conftest import make_untrained_run
+from tests.images import noisy_image, smooth_image, write_kaggle_dataset
+
+
+def _pixels(size: int = 32) -> np.ndarray:
+    images = [smooth_image(i, (size, size)) for i in range(4)]
+    images += [noisy_image(i, (size, size)) for i in range(4)]
+    return np.stack([np.asarray(im, dtype=np.float32) for im in images])
+
+
+def test_texture_pooling_appends_early_stage_means_and_stds():
+    import tf_keras as keras
+
+    from training.backbones import efficientnet_lite as lite
+
+    keras.utils.set_random_seed(4)
+    model = lite.build(32, pooling="head+texture")
+    head = lite.build(32, pooling="head")
+    head.set_weights(model.get_weights())
+    pixels = _pixels()
+    features = model(pixels).numpy()
+    widths = [out for _, _, _, out, _ in lite.STAGES[: lite.TEXTURE_STAGES]]
+    assert features.shape == (8, lite.FEATURES + 2 * sum(widths))
+    np.testing.assert_allclose(features[:, : lite.FEATURES], head(pixels).numpy(), atol=1e-6)
+    # The last texture block is the standard deviation of the last texture stage's output.
+    last_std = model.get_layer(f"stage{lite.TEXTURE_STAGES - 1}_std")
+    stage_out = keras.Model(model.input, last_std.input)
+    expected = stage_out(pixels).numpy().std(axis=(1, 2))
+    np.testing.assert_allclose(features[:, -widths[-1] :], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_until_fitted_the_blend_is_the_plain_model_then_it_is_the_mean_logit():
+    import tf_keras as keras
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from training.config import TrainConfig
+    from training.model import LOGIT_LAYER, TEXTURE_LOGIT_LAYER, build_classifier, fit_texture_head
+
+    keras.utils.set_random_seed(5)
+    plain = build_classifier(TrainConfig(data="-", weights="random", input_size=32))
+    textured = build_classifier(
+        TrainConfig(data="-", weights="random", input_size=32, pooling="head+texture")
+    )
+    textured.get_layer("backbone").set_weights(plain.get_layer("backbone").get_weights())
+    textured.get_layer(LOGIT_LAYER).set_weights(plain.get_layer(LOGIT_LAYER).get_weights())
+    pixels = _pixels()
+    np.testing.assert_allclose(textured(pixels).numpy(), plain(pixels).numpy(), atol=1e-6)
+
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0])
+    fit_texture_head(textured, tf.data.Dataset.from_tensors(pixels), labels)
+    texture_in = keras.Model(textured.input, textured.get_layer(TEXTURE_LOGIT_LAYER).input)
+    reference = make_pipeline(
+        StandardScaler(), LogisticRegression(C=0.003, class_weight="balanced", max_iter=5000)
+    ).fit(texture_in(pixels).numpy(), labels)
+    texture_logit = reference.decision_function(texture_in(pixels).numpy())
+    head_logit = keras.Model(textured.input, textured.get_layer(LOGIT_LAYER).output)(pixels)
+    blended = (head_logit.numpy().reshape(-1) + texture_logit) / 2
+    np.testing.assert_allclose(
+        textured(pixels).numpy().reshape(-1), 1 / (1 + np.exp(-blended)), atol=1e-4
+    )
+
+
+@pytest.mark.slow
+def test_a_run_gets_a_texture_head_and_exports_with_tfjs_parity(tmp_path):
+    from bundle import load_bundle
+    from convert.export import export_bundle
+    from convert.verify import tfjs_checks
+    from training.runs import load_run
+    from training.texture import main as add_texture
+
+    data = write_kaggle_dataset(tmp_path / "data", per_class=10)
+    run = make_untrained_run(tmp_path / "run")
+    keys = [f"train_data/{label}_{i}.jpg" for i in range(10) for label in (0, 1)]
+    split = {"train": keys[:12], "validation": keys[12:16], "test": keys[16:]}
+    (run / "splits.json").write_text(
+        json.dumps({k: [{"file": f, "label": int(f[11])} for f in v] for k, v in split.items()})
+    )
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "data": str(data / "train.csv")}))
+
+    add_texture([str(run), "--out", str(tmp_path / "textured")])
+    textured = load_run(tmp_path / "textured")
+    assert textured.config.pooling == "head+texture"
+    metrics = json.loads((tmp_path / "textured" / "metrics.json").read_text())
+    assert metrics["validation"]["count"] == 4 and metrics["test"]["count"] == 4
+    weights = textured.model.get_layer("texture_logit").get_weights()[0]
+    assert np.abs(weights).max() > 0
+
+    bundle = load_bundle(export_bundle(tmp_path / "textured", tmp_path / "bundle"))
+    pixels = _pixels()
+    expected = bundle.predict_pixels(pixels)
+    np.testing.assert_allclose(
+        expected, textured.model(pixels, training=False).numpy().reshape(-1), atol=1e-5
+    )
+    [check] = tfjs_checks(bundle, pixels, expected, ("node-wasm",), timeout=300)
+    assert check.passed, check
+    with pytest.raises(SystemExit, match="pooling 'head'"):
+        add_texture([str(tmp_path / "textured"), "--out", str(tmp_path / "again")])

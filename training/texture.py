@@ -1,0 +1,77 @@
+"""``aiorhuman-add-texture``: give a finished EfficientNet-Lite0 run a texture head.
+
+The texture head is a logistic regression on the spatial mean and standard deviation of the
+backbone's first stages, which fine-tuning leaves as ImageNet made them (see
+``training.model.build_classifier``). Its logit is averaged with the run's own and the blend is
+calibrated, thresholded and measured on the run's validation split, exactly as training would
+(``aiorhuman-train --pooling head+texture`` does the same at the end of training). No
+gradient step is taken, so this takes minutes, not a training run.
+
+    aiorhuman-add-texture runs/lite0-all-v1 --out runs/lite0-all-texture
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+COPIED = ("splits.json", "data_report.json", "history.csv")
+
+
+def add_texture_head(run_dir: Path, out: Path, data: str | None = None) -> dict:
+    """Write ``run_dir`` with a fitted texture head as the run ``out``; return its metrics."""
+    from training.data import load_labelled
+    from training.model import LOGIT_LAYER, backbone_of, build_classifier
+    from training.runs import load_run
+    from training.train import finish
+
+    run = load_run(run_dir)
+    if run.config.backbone != "efficientnet_lite0" or run.config.pooling != "head":
+        raise SystemExit(f"{run_dir}: a texture head needs a Lite0 run with pooling 'head'")
+    config = replace(run.config, pooling="head+texture", data=data or run.config.data)
+    model = build_classifier(replace(config, weights="random"))  # every weight is set below
+    backbone_of(model).set_weights(backbone_of(run.model).get_weights())
+    model.get_layer(LOGIT_LAYER).set_weights(run.model.get_layer(LOGIT_LAYER).get_weights())
+
+    samples, _ = load_labelled(config.data, check=False)
+    by_key = {s.key: s for s in samples}
+    splits = json.loads((Path(run_dir) / "splits.json").read_text())
+    missing = [r["file"] for part in splits.values() for r in part if r["file"] not in by_key]
+    if missing:
+        raise SystemExit(f"{config.data}: {len(missing)} images of the run's splits are missing")
+    train, val, test = (
+        [by_key[r["file"]] for r in splits.get(name, [])]
+        for name in ("train", "validation", "test")
+    )
+
+    out.mkdir(parents=True, exist_ok=True)
+    config.save(out / "config.json")
+    for name in COPIED:
+        if (Path(run_dir) / name).is_file():
+            shutil.copy(Path(run_dir) / name, out / name)
+    print(f"fitting the texture head on {len(train)} images", file=sys.stderr)
+    return finish(out, config, model, train, val, test)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="aiorhuman-add-texture", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("run_dir", type=Path, help="finished Lite0 run (pooling 'head')")
+    parser.add_argument("--out", required=True, type=Path, help="the new run directory")
+    parser.add_argument("--data", help="the run's data, if it has moved")
+    args = parser.parse_args(argv)
+    results = add_texture_head(args.run_dir, args.out, args.data)
+    for split, values in results.items():
+        print(
+            f"{split}: ROC-AUC {values['roc_auc']:.4f}, balanced accuracy "
+            f"{values['balanced_accuracy']:.4f}, ECE {values['ece']:.4f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
