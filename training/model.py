@@ -114,12 +114,12 @@ def _has_layer(model: keras.Model, name: str) -> bool:
     return any(layer.name == name for layer in model.layers)
 
 
-def fit_texture_head(model: keras.Model, pixels, labels: np.ndarray, c: float = 0.003) -> None:
+def fit_texture_head(model: keras.Model, batches, c: float = 0.003) -> None:
     """Fit the texture logit (if any) and blend it with the trained logit, half and half.
 
     A logistic regression (standardised features, balanced classes, L2 ``C``) on the texture
-    statistics of ``pixels`` (a dataset of pixel batches, or of ``(pixels, labels)``), with
-    the standardisation folded into the layer's weights.
+    statistics of ``batches`` (a dataset of ``(pixels, labels)``), with the standardisation
+    folded into the layer's weights.
     """
     if not _has_layer(model, TEXTURE_LOGIT_LAYER):
         return
@@ -127,7 +127,10 @@ def fit_texture_head(model: keras.Model, pixels, labels: np.ndarray, c: float = 
     from sklearn.preprocessing import StandardScaler
 
     layer = model.get_layer(TEXTURE_LOGIT_LAYER)
-    features = keras.Model(model.input, layer.input).predict(pixels, verbose=0)
+    texture_of = keras.Model(model.input, layer.input)
+    pairs = [(texture_of(x, training=False).numpy(), y.numpy()) for x, y in batches]
+    features = np.concatenate([f for f, _ in pairs]).astype(np.float64)
+    labels = np.concatenate([y for _, y in pairs]).astype(int)
     scaler = StandardScaler().fit(features)
     regression = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
     regression.fit(scaler.transform(features), labels)

@@ -19,6 +19,8 @@ import numpy as np
 
 from training.runs import WEIGHTS, load_weights_into_new_model
 
+TEXTURE_AUGMENTED_PASSES = 3
+
 
 def _configure_devices(cpu_devices: int) -> None:
     """Split the CPU into logical devices (to exercise the distributed path without GPUs)."""
@@ -219,11 +221,18 @@ def finish(out: Path, config, model, train, val, test) -> dict:
     from training import metrics as m
     from training import plots
     from training.model import fit_texture_head, fold_calibration, fold_standardization
-    from training.pipeline import eval_dataset
+    from training.pipeline import eval_dataset, training_dataset
 
     fold_standardization(model)
-    train_labels = np.array([s.label for s in train])
-    fit_texture_head(model, eval_dataset(train, config.input_size, config.batch_size), train_labels)
+    if config.pooling == "head+texture":
+        # Clean images plus augmented passes (recompressed, rescaled, cropped): the texture
+        # statistics shift under JPEG, and the head must not read that shift as a verdict.
+        size, batch = config.input_size, config.batch_size
+        augmented = training_dataset(train, size, batch, config.augment, config.seed)
+        batches = eval_dataset(train, size, batch).concatenate(
+            augmented.repeat(TEXTURE_AUGMENTED_PASSES)
+        )
+        fit_texture_head(model, batches)
     val_data = eval_dataset(val, config.input_size, config.batch_size)
     val_labels = np.array([s.label for s in val])
     probs = np.clip(model.predict(val_data, verbose=0).reshape(-1), 1e-7, 1 - 1e-7)
