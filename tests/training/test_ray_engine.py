@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import struct
+import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -172,6 +174,23 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     again = score_with_ray(tiny_bundle, samples, out, None, out, batch_size=4)
     assert (again.skipped, again.scored) == (28, 0)
     assert_same(read_csv(out), read_csv(local_out))
+
+
+def test_another_driver_joins_the_cluster_with_address(
+    cluster, tiny_bundle, images, local_out, tmp_path
+):
+    out = tmp_path / "r.csv"
+    address = ray.get_runtime_context().gcs_address
+    command = [sys.executable, "-m", "training.predict", "--engine", "ray", "--address", address]
+    command += ["--model", str(tiny_bundle), str(images), "--out", str(out)]
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # Ray replaces 127.0.0.1 in an address by this machine's IP, where nothing listens here,
+    # unless multi-node clusters are off.
+    env["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(command, cwd=root, env=env, check=True, timeout=300, capture_output=True)
+    assert_same(read_csv(out), read_csv(local_out))
+    assert ray.is_initialized()  # the other driver left the cluster running
 
 
 def test_parts_of_another_model_are_refused(tmp_path):
