@@ -103,7 +103,7 @@ def score_with_ray(
     if not (model / "card.json").is_file():
         raise SystemExit(f"--engine ray scores bundles: {model} has no card.json")
     card = read_card(model)
-    if card["preprocessing"] != PREPROCESSING_SPEC:
+    if card.get("preprocessing") != PREPROCESSING_SPEC:
         raise SystemExit(
             f"{model}: its preprocessing differs from this aiorhuman's; use --engine local"
         )
@@ -117,9 +117,10 @@ def score_with_ray(
             keys.append(sample.key)
             files.append(str(sample.path))
     todo = pa.table({"key": keys, "file": files})
-    skipped = store.rows
-    if skipped:
+    if store.rows:
         todo = todo.filter(pc.invert(pc.is_in(todo["key"], value_set=store.keys())))
+    skipped = len(keys) - todo.num_rows
+    if skipped:
         report(f"resuming: {skipped} images already scored, {todo.num_rows} to go")
 
     start = time.monotonic()
@@ -201,6 +202,11 @@ def _pipeline(
     cpus = int(ray.cluster_resources().get("CPU", 1))
     if workers is None:  # one per GPU, else half the CPUs (the other half prepares)
         workers = gpus or max(1, cpus // 2)
+    if not gpus and workers >= cpus:
+        raise SystemExit(
+            f"{workers} workers leave none of the {cpus} CPUs for reading: pass fewer --workers "
+            "or use --engine local"
+        )
     decode_in = decode_in or ("prepare" if gpus else "model")
     # CPU workers share the cores out instead of each running TensorFlow on all of them.
     threads = 0 if gpus else max(1, cpus // workers)
