@@ -21,7 +21,7 @@ RECIPE = "--epochs 14 --warmup-epochs 3"  # the shipped model's
 FIGURES = ("roc_auc", "balanced_accuracy", "false_positive_rate", "ece", "accuracy")
 
 
-def test_split_entry(evaluation: dict, run: str, recipe: str) -> dict:
+def test_split_entry(evaluation: dict, run: str, recipe: str, command: str | None) -> dict:
     """Test-split metrics and the degradation table of an ``aiorhuman-evaluate`` report."""
     overall = evaluation["overall"]
     degradations = {
@@ -40,7 +40,8 @@ def test_split_entry(evaluation: dict, run: str, recipe: str) -> dict:
             f"{overall['false_positive_rate']:.1%} at its validation threshold, ECE "
             f"{overall['ece']:.3f}."
         ),
-        "command": (
+        "command": command
+        or (
             f"aiorhuman-train --data {DATA} {recipe} --test-fraction 0.15 --out {run}\n"
             f"aiorhuman-evaluate --model {run} --data {DATA} --split test --group-by source "
             f"--out {run}/eval-test"
@@ -81,7 +82,7 @@ def loso_entry(result: dict) -> dict:
     }
 
 
-def sources_out_entry(summary: dict, out: str, recipe: str) -> dict:
+def sources_out_entry(summary: dict, out: str, recipe: str, command: str | None) -> dict:
     """The recipe itself trained with whole groups of sources held out."""
     model = summary["model"]
     return {
@@ -91,7 +92,8 @@ def sources_out_entry(summary: dict, out: str, recipe: str) -> dict:
             f"{summary['sources']} sources {model['all']:.3f} (human {model['human']:.3f}, "
             f"AI {model['ai']:.3f})."
         ),
-        "command": (
+        "command": command
+        or (
             f"python benchmarks/leave_sources_out.py --data {DATA} --out {out} --folds "
             f"{summary['folds']} -- {recipe}"
         ),
@@ -120,13 +122,15 @@ def main() -> None:
     parser.add_argument(
         "--sources-out-recipe", default=RECIPE, help="training arguments of --sources-out"
     )
+    parser.add_argument("--test-command", help="the commands behind --test-split, if not the usual")
+    parser.add_argument("--sources-out-command", help="the commands behind --sources-out")
     args = parser.parse_args()
 
     evaluation = {}
     if args.test_split:
         run = args.test_split.parent.parent.as_posix()
         evaluation["held_out_test_split"] = test_split_entry(
-            json.loads(args.test_split.read_text()), run, args.test_recipe
+            json.loads(args.test_split.read_text()), run, args.test_recipe, args.test_command
         )
     if args.loso:
         evaluation["leave_one_source_out"] = loso_entry(json.loads(args.loso.read_text()))
@@ -135,6 +139,7 @@ def main() -> None:
             json.loads(args.sources_out.read_text()),
             args.sources_out.parent.as_posix(),
             args.sources_out_recipe,
+            args.sources_out_command,
         )
     args.out.write_text(json.dumps(evaluation, indent=2) + "\n")
     for entry in evaluation.values():
