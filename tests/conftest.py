@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.images import noisy_image, smooth_image
+from tests.images import pixel_batch
 
 TINY_SIZE = 32
 
@@ -45,9 +45,7 @@ def make_untrained_run(
     )
     keras.utils.set_random_seed(7)
     model = build_classifier(config)
-    images = [smooth_image(i, (input_size, input_size)) for i in range(4)]
-    images += [noisy_image(i, (input_size, input_size)) for i in range(4)]
-    pixels = np.stack([np.asarray(im, dtype=np.float32) for im in images])
+    pixels = pixel_batch(4, input_size)
     adapt_standardization(model, tf.data.Dataset.from_tensors(pixels))
     # Scale the head so that logits on real images have a spread of about 2.
     features = keras.Model(model.input, model.get_layer(LOGIT_LAYER).input)(pixels).numpy()

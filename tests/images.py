@@ -67,3 +67,10 @@ def write_kaggle_dataset(root: Path, per_class: int = 12) -> Path:
             rows.append(f"{len(rows)},{name},{label}")
     (root / "train.csv").write_text(",file_name,label\n" + "\n".join(rows) + "\n")
     return root
+
+
+def pixel_batch(per_kind: int, size: int = 32) -> np.ndarray:
+    """``per_kind`` smooth then ``per_kind`` noisy images as a float32 ``[N, size, size, 3]``."""
+    images = [smooth_image(i, (size, size)) for i in range(per_kind)]
+    images += [noisy_image(i, (size, size)) for i in range(per_kind)]
+    return np.stack([np.asarray(im, dtype=np.float32) for im in images])

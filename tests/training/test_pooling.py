@@ -9,13 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import make_untrained_run
-from tests.images import encode, noisy_image, smooth_image
-
-
-def _pixels(size: int = 32) -> np.ndarray:
-    images = [smooth_image(i, (size, size)) for i in range(3)]
-    images += [noisy_image(i, (size, size)) for i in range(3)]
-    return np.stack([np.asarray(im, dtype=np.float32) for im in images])
+from tests.images import encode, noisy_image, pixel_batch, smooth_image
 
 
 def test_stage_pooling_appends_every_stage_to_the_head_features():
@@ -27,7 +21,7 @@ def test_stage_pooling_appends_every_stage_to_the_head_features():
     stages = efficientnet_lite.build(32, pooling="stages")
     head = efficientnet_lite.build(32, pooling="head")
     head.set_weights(stages.get_weights())
-    pixels = _pixels()
+    pixels = pixel_batch(3)
     features = stages(pixels).numpy()
     widths = [out for _, _, _, out, _ in efficientnet_lite.STAGES]
     assert features.shape == (6, sum(widths) + efficientnet_lite.FEATURES)
@@ -58,7 +52,7 @@ def test_the_standardisation_is_fitted_to_the_features_then_folded_away():
 
     config = TrainConfig(data="(none)", weights="random", input_size=32, pooling="stages")
     model = build_classifier(config)
-    pixels = _pixels()
+    pixels = pixel_batch(3)
     adapt_standardization(model, tf.data.Dataset.from_tensors((pixels, np.zeros(6))))
     standardised = keras.Model(model.input, model.get_layer(STANDARDIZE_LAYER).output)
     raw = keras.Model(model.input, model.get_layer(STANDARDIZE_LAYER).input)(pixels).numpy()

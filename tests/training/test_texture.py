@@ -9,13 +9,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import make_untrained_run
-from tests.images import noisy_image, smooth_image, write_kaggle_dataset
-
-
-def _pixels(size: int = 32) -> np.ndarray:
-    images = [smooth_image(i, (size, size)) for i in range(4)]
-    images += [noisy_image(i, (size, size)) for i in range(4)]
-    return np.stack([np.asarray(im, dtype=np.float32) for im in images])
+from tests.images import pixel_batch, write_kaggle_dataset
 
 
 def test_texture_pooling_appends_early_stage_means_and_stds():
@@ -27,7 +21,7 @@ def test_texture_pooling_appends_early_stage_means_and_stds():
     model = lite.build(32, pooling="head+texture")
     head = lite.build(32, pooling="head")
     head.set_weights(model.get_weights())
-    pixels = _pixels()
+    pixels = pixel_batch(4)
     features = model(pixels).numpy()
     widths = [out for _, _, _, out, _ in lite.STAGES[: lite.TEXTURE_STAGES]]
     assert features.shape == (8, lite.FEATURES + 2 * sum(widths))
@@ -55,7 +49,7 @@ def test_until_fitted_the_blend_is_the_plain_model_then_it_is_the_mean_logit():
     )
     textured.get_layer("backbone").set_weights(plain.get_layer("backbone").get_weights())
     textured.get_layer(LOGIT_LAYER).set_weights(plain.get_layer(LOGIT_LAYER).get_weights())
-    pixels = _pixels()
+    pixels = pixel_batch(4)
     np.testing.assert_allclose(textured(pixels).numpy(), plain(pixels).numpy(), atol=1e-6)
 
     labels = np.array([1, 1, 1, 1, 0, 0, 0, 0])
@@ -99,7 +93,7 @@ def test_a_run_gets_a_texture_head_and_exports_with_tfjs_parity(tmp_path):
     assert np.abs(weights).max() > 0
 
     bundle = load_bundle(export_bundle(tmp_path / "textured", tmp_path / "bundle"))
-    pixels = _pixels()
+    pixels = pixel_batch(4)
     expected = bundle.predict_pixels(pixels)
     np.testing.assert_allclose(
         expected, textured.model(pixels, training=False).numpy().reshape(-1), atol=1e-5
