@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"{len(results)} images: {counts['ai']} ai, {counts['human']} human, "
         f"{counts['unsure']} unsure, {len(errors)} errors"
-        f" ({sum(r.reason == 'metadata' for r in results)} ai by metadata); results in {args.out}"
+        f" ({sum(r.reason == 'metadata' for r in results)} ai by metadata); results in "
+        + ", ".join(str(p) for p in (parquet, csv_out) if p)
         + (f", submission in {submission}" if submission else "")
     )
 
