@@ -1,0 +1,107 @@
+"""How much the texture head should weigh: unseen sources against recompression.
+
+The shipped blend averages the fine-tuned and texture logits (weight 0.5). This scores other
+weights w, ``(1 - w) * fine_tuned + w * texture``, recalibrated and thresholded on each run's
+validation split as training does: ROC-AUC and balanced accuracy on a test split, clean and
+re-encoded as JPEG 60 and 40, and ROC-AUC on held-out source groups.
+
+    python benchmarks/texture_weight.py --data ../shared/datasets/webmix-dev \\
+        --split-run runs/texture-split-v3 --lso runs/lso-texture
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+WEIGHTS = (0.0, 0.25, 0.35, 0.5, 0.65)
+JPEGS = ("jpeg_q60", "jpeg_q40")
+
+
+def pair_logits(run, samples, degrade=None):
+    """``[N, 2]``: the fine-tuned and texture logits of ``samples`` (optionally degraded)."""
+    import numpy as np
+    import tf_keras as keras
+
+    from training.preprocess import preprocess_bytes
+
+    pair = keras.Model(run.model.input, run.model.get_layer("logits").output)
+    out = []
+    for start in range(0, len(samples), 32):
+        batch = [s.path.read_bytes() for s in samples[start : start + 32]]
+        pixels = np.stack(
+            [preprocess_bytes(degrade(b) if degrade else b, run.config.input_size) for b in batch]
+        )
+        out.append(pair(pixels, training=False).numpy())
+    return np.concatenate(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, type=Path)
+    parser.add_argument("--split-run", type=Path, help="a texture-head run with a test split")
+    parser.add_argument("--lso", type=Path, help="folder of texture-head fold runs (foldN)")
+    args = parser.parse_args()
+
+    import numpy as np
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+    from training import metrics as m
+    from training.data import load_labelled
+    from training.degrade import DEGRADATIONS
+    from training.runs import load_run
+
+    samples, _ = load_labelled(args.data, check=False)
+    by_key = {s.key: s for s in samples}
+
+    def split(run, name):
+        rows = json.loads((run.path / "splits.json").read_text())[name]
+        items = [by_key[r["file"]] for r in rows]
+        return items, np.array([s.label for s in items])
+
+    def blend(logits, w):
+        return (1 - w) * logits[:, 0] + w * logits[:, 1]
+
+    if args.split_run:
+        run = load_run(args.split_run)
+        val, val_labels = split(run, "validation")
+        test, test_labels = split(run, "test")
+        val_logits, test_logits = pair_logits(run, val), pair_logits(run, test)
+        degraded = {n: pair_logits(run, test, DEGRADATIONS[n]) for n in JPEGS}
+        print(f"test split of {args.split_run} ({len(test)} images):")
+        for w in WEIGHTS:
+            scale, bias = m.fit_platt(val_labels, blend(val_logits, w))
+
+            def probability(logits, w=w, scale=scale, bias=bias):
+                return 1 / (1 + np.exp(-(scale * blend(logits, w) + bias)))
+
+            threshold = m.choose_threshold(val_labels, probability(val_logits))
+            clean = probability(test_logits)
+            accuracy = balanced_accuracy_score(test_labels, clean >= threshold)
+            row = f"  w={w:.2f}: ROC-AUC {roc_auc_score(test_labels, clean):.4f}, BA {accuracy:.3f}"
+            for name, logits in degraded.items():
+                p = probability(logits)
+                change = balanced_accuracy_score(test_labels, p >= threshold) - accuracy
+                flips = np.mean((p >= threshold) != (clean >= threshold))
+                row += (
+                    f" | {name}: BA change {100 * change:+.1f} pts, decisions flipped {flips:.1%}"
+                )
+            print(row, flush=True)
+    if args.lso:
+        print(f"held-out source groups ({args.lso}), ROC-AUC:")
+        for fold in sorted(args.lso.glob("fold[0-9]")):
+            run = load_run(fold)
+            test, labels = split(run, "test")
+            logits = pair_logits(run, test)
+            shown = ", ".join(
+                f"w={w:.2f} {roc_auc_score(labels, blend(logits, w)):.3f}" for w in WEIGHTS
+            )
+            print(f"  {fold.name} ({len(test)} images): {shown}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
