@@ -7,6 +7,7 @@ through exactly their own decoding path.
 from __future__ import annotations
 
 import io
+import random
 from collections.abc import Callable
 
 from PIL import Image, ImageOps
@@ -68,3 +69,34 @@ DEGRADATIONS: dict[str, Callable[[bytes], bytes]] = {
     "crop_4_3": crop_to_aspect(4, 3),
     "crop_square": crop_to_aspect(1, 1),
 }
+
+
+def random_web_copy(
+    data: bytes,
+    rng: random.Random,
+    jpeg_probability: float = 0.9,
+    jpeg_quality: tuple[int, int] = (30, 95),
+    rescale_probability: float = 0.5,
+    rescale_range: tuple[float, float] = (0.4, 1.0),
+) -> bytes:
+    """A copy of an encoded image as the web might re-deliver it, at full resolution.
+
+    Maybe downscaled (antialiased, then stored losslessly), maybe re-encoded as JPEG, maybe
+    returned as it was.
+    Unlike augmentation of the 224 px model input, the damage happens before the resize to the
+    model's input, as it does on the web, so its effect on the texture statistics is the real one.
+    """
+    rescale = rng.random() < rescale_probability
+    factor = rng.uniform(*rescale_range)
+    quality = rng.randint(*jpeg_quality) if rng.random() < jpeg_probability else None
+    if not rescale and quality is None:
+        return data
+    image = _open_rgb(data)
+    if rescale:
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        image = image.resize(size, Image.LANCZOS)
+    if quality is None:
+        return _png(image)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()

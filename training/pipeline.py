@@ -45,3 +45,28 @@ def eval_dataset(samples: Sequence[Sample], size: int, batch_size: int) -> tf.da
         lambda image, label: (resize_and_crop(image, size), label), num_parallel_calls=AUTOTUNE
     )
     return dataset.cache().batch(batch_size).prefetch(AUTOTUNE)
+
+
+def web_copies_dataset(
+    samples: Sequence[Sample], size: int, batch_size: int, seed: int, passes: int = 1
+) -> tf.data.Dataset:
+    """Batches of ``(pixels, label)`` of ``passes`` random web copies of every sample
+    (``training.degrade.random_web_copy``: full-resolution rescale and JPEG), preprocessed
+    exactly as at inference."""
+    import random
+
+    from training.degrade import random_web_copy
+    from training.preprocess import preprocess_bytes
+
+    def copies():
+        rng = random.Random(seed)
+        for _ in range(passes):
+            for sample in samples:
+                yield random_web_copy(sample.path.read_bytes(), rng), float(sample.label)
+
+    signature = (tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.float32))
+    dataset = tf.data.Dataset.from_generator(copies, output_signature=signature)
+    dataset = dataset.map(
+        lambda data, label: (preprocess_bytes(data, size), label), num_parallel_calls=AUTOTUNE
+    )
+    return dataset.batch(batch_size).prefetch(AUTOTUNE)

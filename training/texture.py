@@ -1,13 +1,15 @@
-"""``aiorhuman-add-texture``: give a finished EfficientNet-Lite0 run a texture head.
+"""``aiorhuman-add-texture``: give a finished EfficientNet-Lite0 run (or bundle) a texture head.
 
 The texture head is a logistic regression on the spatial mean and standard deviation of the
 backbone's first stages, which fine-tuning leaves as ImageNet made them (see
 ``training.model.build_classifier``). Its logit is averaged with the run's own and the blend is
 calibrated, thresholded and measured on the run's validation split, exactly as training would
 (``aiorhuman-train --pooling head+texture`` does the same at the end of training). No
-gradient step is taken, so this takes minutes, not a training run.
+gradient step is taken, so this takes minutes, not a training run. A run (or bundle) that
+already has a texture head gets a new one, fitted by the current recipe.
 
     aiorhuman-add-texture runs/lite0-all-v1 --out runs/lite0-all-texture
+    aiorhuman-add-texture models/default --out runs/default-refit
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import json
 import shutil
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,15 +26,28 @@ COPIED = ("splits.json", "data_report.json", "history.csv")
 
 
 def add_texture_head(run_dir: Path, out: Path, data: str | None = None) -> dict:
-    """Write ``run_dir`` with a fitted texture head as the run ``out``; return its metrics."""
+    """Write ``run_dir`` (a run or a bundle) with a newly fitted texture head as the run
+    ``out``; return its metrics."""
+    from training.recover import is_bundle, run_from_bundle
+
+    if is_bundle(run_dir):
+        with tempfile.TemporaryDirectory() as rebuilt:
+            print(f"rebuilding the run of {run_dir}", file=sys.stderr)
+            return _add_texture_head(run_from_bundle(run_dir, Path(rebuilt), data), out, data)
+    return _add_texture_head(run_dir, out, data)
+
+
+def _add_texture_head(run_dir: Path, out: Path, data: str | None) -> dict:
     from training.data import load_labelled
     from training.model import LOGIT_LAYER, backbone_of, build_classifier
     from training.runs import load_run
     from training.train import finish
 
     run = load_run(run_dir)
-    if run.config.backbone != "efficientnet_lite0" or run.config.pooling != "head":
-        raise SystemExit(f"{run_dir}: a texture head needs a Lite0 run with pooling 'head'")
+    if run.config.backbone != "efficientnet_lite0" or run.config.pooling == "stages":
+        raise SystemExit(
+            f"{run_dir}: a texture head needs a Lite0 run with pooling 'head' or 'head+texture'"
+        )
     config = replace(run.config, pooling="head+texture", data=data or run.config.data)
     model = build_classifier(replace(config, weights="random"))  # every weight is set below
     backbone_of(model).set_weights(backbone_of(run.model).get_weights())
@@ -61,7 +77,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="aiorhuman-add-texture", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("run_dir", type=Path, help="finished Lite0 run (pooling 'head')")
+    parser.add_argument(
+        "run_dir", type=Path, help="finished Lite0 run (pooling 'head'), or a bundle of one"
+    )
     parser.add_argument("--out", required=True, type=Path, help="the new run directory")
     parser.add_argument("--data", help="the run's data, if it has moved")
     args = parser.parse_args(argv)

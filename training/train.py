@@ -58,6 +58,33 @@ def choose_strategy(name: str):
     raise ValueError(f"unknown strategy {name!r}")
 
 
+def split_samples(config, samples: list) -> tuple[list, list, list]:
+    """``(train, validation, test)`` as ``config`` splits ``samples``: deterministic per seed."""
+    from training.data import find_metadata, load_metadata
+    from training.splits import source_holdout, stratified_split
+
+    rest, test = samples, []
+    if config.holdout_sources:
+        metadata_path = find_metadata(config.data)
+        if metadata_path is None:
+            raise SystemExit("--holdout-source needs a metadata.csv beside the data")
+        sources = {k: row["source"] for k, row in load_metadata(metadata_path).items()}
+        rest, test = source_holdout(samples, sources, config.holdout_sources)
+    elif config.test_fraction:
+        rest, test = stratified_split(samples, config.test_fraction, config.seed + 1)
+    train, val = stratified_split(rest, config.val_fraction, config.seed)
+    return train, val, test
+
+
+def write_splits(out: Path, train: list, val: list, test: list) -> None:
+    """Record which files went to which split (``splits.json``)."""
+    splits = {
+        name: [{"file": s.key, "label": s.label} for s in part]
+        for name, part in (("train", train), ("validation", val), ("test", test))
+    }
+    (out / "splits.json").write_text(json.dumps(splits) + "\n")
+
+
 class _Trainer:
     """Holds the state of one run while its phases execute."""
 
@@ -65,8 +92,7 @@ class _Trainer:
         import tensorflow as tf
         import tf_keras as keras
 
-        from training.data import find_metadata, load_labelled, load_metadata
-        from training.splits import source_holdout, stratified_split
+        from training.data import load_labelled
 
         self.config, self.out = config, out
         self.keras = keras
@@ -86,21 +112,8 @@ class _Trainer:
         if len({s.label for s in samples}) < 2:
             raise SystemExit("training needs images of both labels (ai and human)")
 
-        rest, self.test = samples, []
-        if config.holdout_sources:
-            metadata_path = find_metadata(config.data)
-            if metadata_path is None:
-                raise SystemExit("--holdout-source needs a metadata.csv beside the data")
-            sources = {k: row["source"] for k, row in load_metadata(metadata_path).items()}
-            rest, self.test = source_holdout(samples, sources, config.holdout_sources)
-        elif config.test_fraction:
-            rest, self.test = stratified_split(samples, config.test_fraction, config.seed + 1)
-        self.train, self.val = stratified_split(rest, config.val_fraction, config.seed)
-        splits = {
-            name: [{"file": s.key, "label": s.label} for s in part]
-            for name, part in (("train", self.train), ("validation", self.val), ("test", self.test))
-        }
-        (out / "splits.json").write_text(json.dumps(splits) + "\n")
+        self.train, self.val, self.test = split_samples(config, samples)
+        write_splits(out, self.train, self.val, self.test)
         print(
             f"train {len(self.train)}, validation {len(self.val)}, test {len(self.test)}",
             file=sys.stderr,

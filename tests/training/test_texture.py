@@ -100,5 +100,6 @@ def test_a_run_gets_a_texture_head_and_exports_with_tfjs_parity(tmp_path):
     )
     [check] = tfjs_checks(bundle, pixels, expected, ("node-wasm",), timeout=300)
     assert check.passed, check
+    stages = make_untrained_run(tmp_path / "stages", pooling="stages")
     with pytest.raises(SystemExit, match="pooling 'head'"):
-        add_texture([str(tmp_path / "textured"), "--out", str(tmp_path / "again")])
+        add_texture([str(stages), "--out", str(tmp_path / "again")])
