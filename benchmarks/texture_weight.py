@@ -1,7 +1,7 @@
 """How much the texture head should weigh: unseen sources against recompression.
 
-The shipped blend averages the fine-tuned and texture logits (weight 0.5). This scores other
-weights w, ``(1 - w) * fine_tuned + w * texture``, recalibrated and thresholded on each run's
+Training chooses the texture weight on validation (``training.blend``). This scores each
+weight w, ``(1 - w) * fine_tuned + w * texture``, recalibrated and thresholded on each run's
 validation split as training does: ROC-AUC and balanced accuracy on a test split, clean and
 re-encoded as JPEG 60 and 40, and ROC-AUC on held-out source groups.
 
@@ -18,26 +18,22 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-WEIGHTS = (0.0, 0.25, 0.35, 0.5, 0.65)
+from training.blend import WEIGHTS as CHOICES
+from training.blend import weigh
+
+WEIGHTS = (0.0, *CHOICES)
 JPEGS = ("jpeg_q60", "jpeg_q40")
 
 
 def pair_logits(run, samples, degrade=None):
     """``[N, 2]``: the fine-tuned and texture logits of ``samples`` (optionally degraded)."""
-    import numpy as np
-    import tf_keras as keras
+    from training.model import logit_pairs
+    from training.pipeline import degraded_dataset, eval_dataset
 
-    from training.preprocess import preprocess_bytes
-
-    pair = keras.Model(run.model.input, run.model.get_layer("logits").output)
-    out = []
-    for start in range(0, len(samples), 32):
-        batch = [s.path.read_bytes() for s in samples[start : start + 32]]
-        pixels = np.stack(
-            [preprocess_bytes(degrade(b) if degrade else b, run.config.input_size) for b in batch]
-        )
-        out.append(pair(pixels, training=False).numpy())
-    return np.concatenate(out)
+    size = run.config.input_size
+    if degrade is None:
+        return logit_pairs(run.model, eval_dataset(samples, size, 32))
+    return logit_pairs(run.model, degraded_dataset(samples, size, 32, degrade))
 
 
 def main() -> None:
@@ -63,9 +59,6 @@ def main() -> None:
         items = [by_key[r["file"]] for r in rows]
         return items, np.array([s.label for s in items])
 
-    def blend(logits, w):
-        return (1 - w) * logits[:, 0] + w * logits[:, 1]
-
     if args.split_run:
         run = load_run(args.split_run)
         val, val_labels = split(run, "validation")
@@ -74,10 +67,10 @@ def main() -> None:
         degraded = {n: pair_logits(run, test, DEGRADATIONS[n]) for n in JPEGS}
         print(f"test split of {args.split_run} ({len(test)} images):")
         for w in WEIGHTS:
-            scale, bias = m.fit_platt(val_labels, blend(val_logits, w))
+            scale, bias = m.fit_platt(val_labels, weigh(val_logits, w))
 
             def probability(logits, w=w, scale=scale, bias=bias):
-                return 1 / (1 + np.exp(-(scale * blend(logits, w) + bias)))
+                return 1 / (1 + np.exp(-(scale * weigh(logits, w) + bias)))
 
             threshold = m.choose_threshold(val_labels, probability(val_logits))
             clean = probability(test_logits)
@@ -98,7 +91,7 @@ def main() -> None:
             test, labels = split(run, "test")
             logits = pair_logits(run, test)
             shown = ", ".join(
-                f"w={w:.2f} {roc_auc_score(labels, blend(logits, w)):.3f}" for w in WEIGHTS
+                f"w={w:.2f} {roc_auc_score(labels, weigh(logits, w)):.3f}" for w in WEIGHTS
             )
             print(f"  {fold.name} ({len(test)} images): {shown}", flush=True)
 

@@ -13,6 +13,7 @@ STANDARDIZE_LAYER = "standardize"
 LOGIT_LAYER = "logit"
 TEXTURE_LOGIT_LAYER = "texture_logit"
 BLEND_LAYER = "blend"
+PAIR_LAYER = "logits"  # the blend's input: [fine-tuned logit, texture logit]
 
 
 def build_classifier(config: TrainConfig) -> keras.Model:
@@ -67,7 +68,7 @@ def _texture_blend(logit, texture):
         kernel_initializer=keras.initializers.Constant([[1.0], [0.0]]),
     )
     texture_logit.trainable = blend.trainable = False
-    pair = keras.layers.Concatenate(name="logits")([logit, texture_logit(texture)])
+    pair = keras.layers.Concatenate(name=PAIR_LAYER)([logit, texture_logit(texture)])
     return blend(pair)
 
 
@@ -137,9 +138,20 @@ def fit_texture_head(model: keras.Model, batches, c: float = 0.003) -> None:
     kernel = regression.coef_[0] / scaler.scale_
     bias = regression.intercept_[0] - scaler.mean_ @ kernel
     layer.set_weights([kernel[:, None].astype(np.float32), np.array([bias], np.float32)])
+    set_texture_weight(model, 0.5)
+
+
+def set_texture_weight(model: keras.Model, weight: float) -> None:
+    """Make the blend ``(1 - weight) * logit + weight * texture_logit`` (uncalibrated)."""
     model.get_layer(BLEND_LAYER).set_weights(
-        [np.array([[0.5], [0.5]], np.float32), np.zeros(1, np.float32)]
+        [np.array([[1 - weight], [weight]], np.float32), np.zeros(1, np.float32)]
     )
+
+
+def logit_pairs(model: keras.Model, dataset) -> np.ndarray:
+    """``[N, 2]``: the fine-tuned and texture logits of a dataset of pixel batches."""
+    pairs = keras.Model(model.input, model.get_layer(PAIR_LAYER).output)
+    return pairs.predict(dataset, verbose=0)
 
 
 def fold_calibration(model: keras.Model, scale: float, bias: float) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
@@ -47,16 +47,28 @@ def eval_dataset(samples: Sequence[Sample], size: int, batch_size: int) -> tf.da
     return dataset.cache().batch(batch_size).prefetch(AUTOTUNE)
 
 
+def degraded_dataset(
+    samples: Sequence[Sample], size: int, batch_size: int, degrade: Callable[[bytes], bytes]
+) -> tf.data.Dataset:
+    """Batches of ``(pixels, label)`` of each sample's bytes passed through ``degrade`` (one of
+    ``training.degrade``), preprocessed exactly as at inference."""
+
+    def copies():
+        for sample in samples:
+            yield degrade(sample.path.read_bytes()), float(sample.label)
+
+    return _encoded_dataset(copies, size, batch_size)
+
+
 def web_copies_dataset(
     samples: Sequence[Sample], size: int, batch_size: int, seed: int, passes: int = 1
 ) -> tf.data.Dataset:
     """Batches of ``(pixels, label)`` of ``passes`` random web copies of every sample
     (``training.degrade.random_web_copy``: full-resolution rescale and JPEG), preprocessed
-    exactly as at inference."""
+    exactly as at inference. Every iteration gives the same copies."""
     import random
 
     from training.degrade import random_web_copy
-    from training.preprocess import preprocess_bytes
 
     def copies():
         rng = random.Random(seed)
@@ -64,8 +76,14 @@ def web_copies_dataset(
             for sample in samples:
                 yield random_web_copy(sample.path.read_bytes(), rng), float(sample.label)
 
+    return _encoded_dataset(copies, size, batch_size)
+
+
+def _encoded_dataset(generator, size: int, batch_size: int) -> tf.data.Dataset:
+    from training.preprocess import preprocess_bytes
+
     signature = (tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.float32))
-    dataset = tf.data.Dataset.from_generator(copies, output_signature=signature)
+    dataset = tf.data.Dataset.from_generator(generator, output_signature=signature)
     dataset = dataset.map(
         lambda data, label: (preprocess_bytes(data, size), label), num_parallel_calls=AUTOTUNE
     )

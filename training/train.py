@@ -19,10 +19,11 @@ import numpy as np
 
 from training.runs import WEIGHTS, load_weights_into_new_model
 
-TEXTURE_AUGMENTED_PASSES = 3
-# Texture statistics are what recompression changes most: the texture head sees mostly
-# re-encoded images (quality 30-95), so that it learns the texture that survives it.
-TEXTURE_JPEG_PROBABILITY = 0.9
+# Texture statistics are what recompression changes most: the texture head is fitted on the
+# training images as they are plus this many passes of random web copies (rescaled and
+# re-encoded at full resolution, ``training.degrade.random_web_copy``), so that it learns the
+# texture that survives them (benchmarks/texture_fit.py).
+TEXTURE_WEB_PASSES = 3
 
 
 def _configure_devices(cpu_devices: int) -> None:
@@ -237,22 +238,20 @@ def finish(out: Path, config, model, train, val, test) -> dict:
     from training import metrics as m
     from training import plots
     from training.model import fit_texture_head, fold_calibration, fold_standardization
-    from training.pipeline import eval_dataset, training_dataset
+    from training.pipeline import eval_dataset, web_copies_dataset
 
     fold_standardization(model)
     if config.pooling == "head+texture":
-        # Clean images plus augmented passes (recompressed, rescaled, cropped): the texture
-        # statistics shift under JPEG, and the head must not read that shift as a verdict.
-        # (With augmentation off, the passes repeat the clean images.)
         size, batch = config.input_size, config.batch_size
-        augment = replace(config.augment, jpeg_probability=TEXTURE_JPEG_PROBABILITY)
-        augmented = training_dataset(train, size, batch, augment, config.seed)
         batches = eval_dataset(train, size, batch).concatenate(
-            augmented.repeat(TEXTURE_AUGMENTED_PASSES)
+            web_copies_dataset(train, size, batch, config.seed, TEXTURE_WEB_PASSES)
         )
         fit_texture_head(model, batches)
     val_data = eval_dataset(val, config.input_size, config.batch_size)
     val_labels = np.array([s.label for s in val])
+    texture_weight = None
+    if config.pooling == "head+texture":
+        texture_weight = _choose_texture_weight(model, val, val_data, val_labels, config)
     probs = np.clip(model.predict(val_data, verbose=0).reshape(-1), 1e-7, 1 - 1e-7)
     scale, bias = m.fit_platt(val_labels, np.log(probs / (1 - probs)))
     fold_calibration(model, scale, bias)
@@ -266,6 +265,8 @@ def finish(out: Path, config, model, train, val, test) -> dict:
         "calibration": {"method": "platt", "scale": scale, "bias": bias},
         "chosen_on": "validation",
     }
+    if texture_weight:
+        decision["texture_weight"] = texture_weight
     (out / "decision.json").write_text(json.dumps(decision, indent=2) + "\n")
     results = {"validation": m.classification_metrics(val_labels, probs, threshold)}
     results["validation"]["verdicts"] = m.verdict_counts(probs, band)
@@ -279,6 +280,23 @@ def finish(out: Path, config, model, train, val, test) -> dict:
         plots.evaluation_plots(test_labels, test_probs, results["test"], out / "plots" / "test")
     (out / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def _choose_texture_weight(model, val, val_data, val_labels, config) -> dict:
+    """Set the blend's texture weight by ``training.blend``'s rule; return how it was chosen."""
+    from training.blend import choose_texture_weight
+    from training.degrade import jpeg
+    from training.model import logit_pairs, set_texture_weight
+    from training.pipeline import degraded_dataset
+
+    print("choosing the texture weight on validation, clean and at JPEG 40", file=sys.stderr)
+    size, batch = config.input_size, config.batch_size
+    clean = logit_pairs(model, val_data)
+    recompressed = logit_pairs(model, degraded_dataset(val, size, batch, jpeg(40)))
+    weight, table = choose_texture_weight(val_labels, clean, recompressed)
+    set_texture_weight(model, weight)
+    print(f"texture weight {weight}", file=sys.stderr)
+    return {"weight": weight, "chosen_on": "validation", "table": table}
 
 
 def train(config, out: Path) -> dict:

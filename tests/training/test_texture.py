@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from tests.conftest import make_untrained_run
 from tests.images import pixel_batch, write_kaggle_dataset
+from training.blend import WEIGHTS
 
 
 def test_texture_pooling_appends_early_stage_means_and_stds():
@@ -91,6 +92,10 @@ def test_a_run_gets_a_texture_head_and_exports_with_tfjs_parity(tmp_path):
     assert metrics["validation"]["count"] == 4 and metrics["test"]["count"] == 4
     weights = textured.model.get_layer("texture_logit").get_weights()[0]
     assert np.abs(weights).max() > 0
+    chosen = textured.decision["texture_weight"]
+    assert chosen["weight"] in WEIGHTS and len(chosen["table"]) == len(WEIGHTS)
+    blend = textured.model.get_layer("blend").get_weights()[0].reshape(-1)
+    assert blend[1] / blend.sum() == pytest.approx(chosen["weight"], abs=1e-5)
 
     bundle = load_bundle(export_bundle(tmp_path / "textured", tmp_path / "bundle"))
     pixels = pixel_batch(4)

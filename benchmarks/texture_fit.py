@@ -1,0 +1,258 @@
+"""What the texture head should be fitted on, and which stages it should read.
+
+The texture head is a logistic regression on ImageNet Lite0's early-stage statistics, which
+fine-tuning never changes, so it can be studied on frozen features alone. This extracts them
+once (cached) for a run's train, validation and test splits, then fits the head several ways:
+
+- training copies: clean images only; plus 3 passes of the 224 px augmentation with JPEG at
+  90% (the recipe of session 2); plus 3 passes of full-resolution web copies
+  (``training.degrade.random_web_copy``: rescale, then JPEG quality 30-95, before the resize
+  to the model input, as the web does);
+- stages: all five, or without the first one or two (the finest, most JPEG-sensitive).
+
+For each it prints the texture head's own test ROC-AUC, clean and under each web degradation,
+with the change of balanced accuracy and the share of flipped decisions at a threshold chosen
+on validation (false-positive rate capped as in training); then, for each way of fitting, the
+texture head's ROC-AUC on whole source groups left out of its fit (the groups of
+``leave_sources_out.py``), the proxy for generators it has never seen.
+
+    python benchmarks/texture_fit.py --data ../shared/datasets/webmix-dev \\
+        --splits runs/lite0-split-v1/splits.json --out runs/texture-fit
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+PASSES = 3
+AUG224_JPEG_PROBABILITY = 0.9  # session 2's recipe: the training augmentation, JPEG at 90%
+# [mean, std] widths of the texture stages, in the order build() concatenates them.
+STAGE_CHANNELS = (16, 24, 40, 80, 112)
+STAGE_SETS = {"stages 0-4": (0, 1, 2, 3, 4), "stages 1-4": (1, 2, 3, 4), "stages 2-4": (2, 3, 4)}
+
+
+def stage_columns(stages: tuple[int, ...]) -> list[int]:
+    """Column indices of the texture features of ``stages`` (means and stds)."""
+    columns, start = [], 0
+    for stage, width in enumerate(STAGE_CHANNELS):
+        if stage in stages:
+            columns += range(start, start + 2 * width)
+        start += 2 * width
+    return columns
+
+
+def extract(data: Path, splits_path: Path, cache: Path) -> dict:
+    """Texture features of every split and copy, cached in ``cache`` (an .npz)."""
+    import numpy as np
+
+    if cache.is_file():
+        return dict(np.load(cache))
+    from training.augment import AugmentConfig
+    from training.backbones.efficientnet_lite import FEATURES, imagenet_model
+    from training.data import load_labelled
+    from training.degrade import DEGRADATIONS
+    from training.pipeline import (
+        degraded_dataset,
+        eval_dataset,
+        training_dataset,
+        web_copies_dataset,
+    )
+
+    samples, _ = load_labelled(data, check=False)
+    by_key = {s.key: s for s in samples}
+    splits = json.loads(splits_path.read_text())
+    train, val, test = (
+        [by_key[r["file"]] for r in splits[n]] for n in ("train", "validation", "test")
+    )
+    model = imagenet_model(224, pooling="head+texture")
+
+    def features(dataset) -> tuple[np.ndarray, np.ndarray]:
+        rows, labels = [], []
+        for pixels, label in dataset:
+            rows.append(model(pixels, training=False).numpy()[:, FEATURES:])
+            labels.append(label.numpy())
+        return np.concatenate(rows), np.concatenate(labels).astype(int)
+
+    out = {}
+    steps = [
+        ("train_clean", lambda: features(eval_dataset(train, 224, 32))),
+        (
+            "train_aug224",
+            lambda: features(
+                training_dataset(
+                    train,
+                    224,
+                    32,
+                    replace(AugmentConfig(), jpeg_probability=AUG224_JPEG_PROBABILITY),
+                    1,
+                ).repeat(PASSES)
+            ),
+        ),
+        ("train_web", lambda: features(web_copies_dataset(train, 224, 32, 1, PASSES))),
+        ("val_clean", lambda: features(eval_dataset(val, 224, 32))),
+        ("test_clean", lambda: features(eval_dataset(test, 224, 32))),
+    ]
+    for name, step in steps:
+        print(f"extracting {name}", file=sys.stderr, flush=True)
+        out[name], out[name + "_labels"] = step()
+    for split, part in (("val", val), ("test", test)):
+        for name, degrade in DEGRADATIONS.items():
+            if split == "val" and name != "jpeg_q40":
+                continue
+            print(f"extracting {split}_{name}", file=sys.stderr, flush=True)
+            out[f"{split}_{name}"] = features(degraded_dataset(part, 224, 32, degrade))[0]
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, **out)
+    return out
+
+
+def score(features: dict, copies: tuple[str, ...], stages: tuple[int, ...]) -> dict:
+    """Fit the head on ``copies`` of the training split and measure it on the test split."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+    from sklearn.preprocessing import StandardScaler
+
+    from training.metrics import choose_threshold
+
+    columns = stage_columns(stages)
+    x = np.concatenate([features[f"train_{c}"][:, columns] for c in copies])
+    y = np.concatenate([features[f"train_{c}_labels"] for c in copies])
+    scaler = StandardScaler().fit(x)
+    head = LogisticRegression(C=0.003, class_weight="balanced", max_iter=5000)
+    head.fit(scaler.transform(x), y)
+
+    def probs(name: str) -> np.ndarray:
+        return head.predict_proba(scaler.transform(features[name][:, columns]))[:, 1]
+
+    threshold = choose_threshold(features["val_clean_labels"], probs("val_clean"))
+    labels = features["test_clean_labels"]
+    clean = probs("test_clean")
+    result = {"test_roc_auc": roc_auc_score(labels, clean)}
+    base = balanced_accuracy_score(labels, clean >= threshold)
+    for name in ("jpeg_q60", "jpeg_q40", "half_size", "crop_4_3", "crop_square"):
+        p = probs(f"test_{name}")
+        result[name] = {
+            "roc_auc": roc_auc_score(labels, p),
+            "ba_change": balanced_accuracy_score(labels, p >= threshold) - base,
+            "flips": float(np.mean((p >= threshold) != (clean >= threshold))),
+        }
+    return result
+
+
+def aug224_order(train_labels: list[int], stored_labels) -> list[int] | None:
+    """Which training image each augmented row came from: the pipeline's seeded shuffle,
+    replayed; ``None`` if the replay does not reproduce the stored labels."""
+    import numpy as np
+    import tensorflow as tf
+
+    n = len(train_labels)
+    indices = tf.data.Dataset.range(n).shuffle(n, seed=1, reshuffle_each_iteration=True)
+    order = np.array(list(indices.repeat(PASSES).as_numpy_iterator()))
+    ok = np.array_equal(np.asarray(train_labels)[order], stored_labels)
+    return list(order) if ok else None
+
+
+def held_out_groups(features: dict, data: Path, splits_path: Path, folds: int = 3) -> dict:
+    """Texture-only ROC-AUC on whole source groups held out of the fit (as leave_sources_out.py
+    deals them), for each way of fitting, with all five stages."""
+    import numpy as np
+    from leave_sources_out import source_groups
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import StandardScaler
+
+    from training.data import find_metadata, load_metadata
+
+    splits = json.loads(splits_path.read_text())
+    sources = {k: row["source"] for k, row in load_metadata(find_metadata(data)).items()}
+    keys = [r["file"] for name in ("train", "validation", "test") for r in splits[name]]
+    labels = {r["file"]: r["label"] for part in splits.values() for r in part}
+    every = np.concatenate([features[n] for n in ("train_clean", "val_clean", "test_clean")])
+    every_source = np.array([sources[k] for k in keys])
+    every_label = np.array([labels[k] for k in keys])
+    train_keys = [r["file"] for r in splits["train"]]
+    train_source = np.array([sources[k] for k in train_keys])
+    n = len(train_keys)
+    rows = {
+        "clean": (features["train_clean"], np.arange(n)),
+        "web": (features["train_web"], np.arange(PASSES * n) % n),
+    }
+    order = aug224_order([labels[k] for k in train_keys], features["train_aug224_labels"])
+    if order is not None:
+        rows["aug224"] = (features["train_aug224"], np.array(order))
+    recipes = {"clean": ("clean",), "clean + 224 px augmentation": ("clean", "aug224")}
+    recipes |= {"clean + web copies": ("clean", "web"), "clean + both": ("clean", "aug224", "web")}
+    results = {}
+    groups = source_groups(sources, labels, folds)
+    for recipe, copies in recipes.items():
+        if any(c not in rows for c in copies):
+            continue
+        aucs = []
+        for held in groups:
+            x = np.concatenate(
+                [rows[c][0][~np.isin(train_source[rows[c][1]], held)] for c in copies]
+            )
+            y = np.concatenate(
+                [every_label[rows[c][1]][~np.isin(train_source[rows[c][1]], held)] for c in copies]
+            )
+            scaler = StandardScaler().fit(x)
+            head = LogisticRegression(C=0.003, class_weight="balanced", max_iter=5000)
+            head.fit(scaler.transform(x), y)
+            test = np.isin(every_source, held)
+            scores = head.decision_function(scaler.transform(every[test]))
+            aucs.append(round(float(roc_auc_score(every_label[test], scores)), 4))
+        results[recipe] = aucs
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, type=Path)
+    parser.add_argument("--splits", required=True, type=Path, help="a run's splits.json")
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args()
+
+    features = extract(args.data, args.splits, args.out / "features.npz")
+    recipes = {
+        "clean": ("clean",),
+        "clean + 224 px augmentation": ("clean", "aug224"),
+        "clean + web copies": ("clean", "web"),
+        "clean + both": ("clean", "aug224", "web"),
+    }
+    rows, results = [], {}
+    header = "| fitted on | stages | test ROC-AUC | JPEG 60 | JPEG 40 | half size | 4:3 crop |"
+    rows += [header, "|---|---|---|---|---|---|---|"]
+    for recipe, copies in recipes.items():
+        for stage_name, stages in STAGE_SETS.items():
+            r = score(features, copies, stages)
+            results[f"{recipe} / {stage_name}"] = r
+            cells = [
+                f"{r[d]['roc_auc']:.3f}, {100 * r[d]['ba_change']:+.1f} pts, "
+                f"{100 * r[d]['flips']:.1f}%"
+                for d in ("jpeg_q60", "jpeg_q40", "half_size", "crop_4_3")
+            ]
+            rows.append(
+                f"| {recipe} | {stage_name} | {r['test_roc_auc']:.3f} | " + " | ".join(cells) + " |"
+            )
+    groups = held_out_groups(features, args.data, args.splits)
+    rows += ["", "| fitted on | held-out source groups, texture head alone: ROC-AUC |", "|---|---|"]
+    rows += [
+        f"| {recipe} | {' / '.join(f'{a:.3f}' for a in aucs)} |" for recipe, aucs in groups.items()
+    ]
+    results["held_out_groups"] = groups
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "results.md").write_text("\n".join(rows) + "\n")
+    print("\n".join(rows))
+    print("(each degradation: ROC-AUC, balanced-accuracy change, decisions flipped)")
+
+
+if __name__ == "__main__":
+    main()
