@@ -107,7 +107,7 @@ def _size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in files) / 1e6
 
 
-def _recipe_lines(config: dict) -> list[str]:
+def _recipe_lines(config: dict, decision: dict) -> list[str]:
     if not config:
         return ["- not recorded"]
     keys = (
@@ -125,7 +125,15 @@ def _recipe_lines(config: dict) -> list[str]:
     )
     pairs = ", ".join(f"{k} {config[k]}" for k in keys if k in config)
     augment = config.get("augment", {})
-    return [f"- {pairs}", f"- augmentation: {'on' if augment.get('enabled') else 'off'}"]
+    lines = [f"- {pairs}", f"- augmentation: {'on' if augment.get('enabled') else 'off'}"]
+    texture = decision.get("texture_weight")
+    if texture:
+        lines.append(
+            "- texture head: fitted on the training images and random full-resolution web "
+            f"copies of them; blend weight {texture['weight']}, chosen on validation "
+            "(table in card.json, decision.texture_weight)"
+        )
+    return lines
 
 
 def _evaluation_lines(evaluation: dict) -> list[str]:
@@ -191,7 +199,7 @@ def model_card_markdown(card: dict, bundle_dir: Path) -> str:
         "  AI assertion or a generator's metadata makes the verdict `ai` whatever p is.",
         "",
         "## Recipe",
-        *_recipe_lines(card.get("training_config", {})),
+        *_recipe_lines(card.get("training_config", {}), card.get("decision", {})),
         "",
         "## Validation metrics",
         *_metric_lines(card["metrics"]),

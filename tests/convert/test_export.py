@@ -39,3 +39,12 @@ def test_bundle_predicts_bytes_and_pixels(tiny_bundle, tiny_run):
     np.testing.assert_allclose(from_bytes, from_pixels, atol=1e-6)
     np.testing.assert_allclose(from_pixels, keras_probs, atol=1e-5)
     assert bundle.predict_bytes([]).shape == (0,)
+
+
+def test_the_model_card_names_the_texture_weight_chosen_on_validation(tiny_bundle):
+    from convert.card import model_card_markdown
+
+    card = json.loads((tiny_bundle / "card.json").read_text())
+    assert "texture head" not in model_card_markdown(card, tiny_bundle)
+    card["decision"]["texture_weight"] = {"weight": 0.35, "chosen_on": "validation", "table": []}
+    assert "blend weight 0.35, chosen on validation" in model_card_markdown(card, tiny_bundle)
