@@ -1,0 +1,69 @@
+"""How much the decision threshold depends on which images happen to be in validation.
+
+Training picks the threshold with the best validation balanced accuracy whose validation
+false-positive rate stays <= 5% (``training.metrics.choose_threshold``). This redraws the
+validation split by bootstrap, picks the threshold on each draw, and prints the spread of the
+thresholds and of the test balanced accuracy they give (the model and its ranking unchanged).
+
+    python benchmarks/threshold_spread.py --run runs/texture-split-v4 \\
+        --data ../shared/datasets/webmix-dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+DRAWS = 500
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", required=True, type=Path, help="a run with a test split")
+    parser.add_argument("--data", required=True, type=Path)
+    args = parser.parse_args()
+
+    import numpy as np
+    from sklearn.metrics import balanced_accuracy_score
+
+    from training.data import load_labelled
+    from training.metrics import choose_threshold
+    from training.pipeline import eval_dataset
+    from training.runs import load_run
+
+    run = load_run(args.run)
+    samples, _ = load_labelled(args.data, check=False)
+    by_key = {s.key: s for s in samples}
+    splits = json.loads((args.run / "splits.json").read_text())
+    scored = {}
+    for name in ("validation", "test"):
+        items = [by_key[r["file"]] for r in splits[name]]
+        data = eval_dataset(items, run.config.input_size, 32)
+        probs = run.model.predict(data, verbose=0).reshape(-1)
+        scored[name] = probs, np.array([s.label for s in items])
+    (val_p, val_y), (test_p, test_y) = scored["validation"], scored["test"]
+    rng = np.random.default_rng(0)
+    thresholds = []
+    for _ in range(DRAWS):
+        draw = rng.integers(0, len(val_y), len(val_y))
+        thresholds.append(choose_threshold(val_y[draw], val_p[draw]))
+    accuracies = [balanced_accuracy_score(test_y, test_p >= t) for t in thresholds]
+    chosen = choose_threshold(val_y, val_p)
+    print(
+        f"threshold on the whole validation split {chosen:.3f}: test balanced accuracy "
+        f"{balanced_accuracy_score(test_y, test_p >= chosen):.3f}"
+    )
+    for label, values in (("threshold", thresholds), ("test balanced accuracy", accuracies)):
+        low, mid, high = np.percentile(values, [10, 50, 90])
+        print(
+            f"{label} over {DRAWS} validation redraws: "
+            f"10% {low:.3f}, median {mid:.3f}, 90% {high:.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
