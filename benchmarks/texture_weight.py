@@ -19,7 +19,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from training.blend import WEIGHTS as CHOICES
-from training.blend import weigh
+from training.blend import calibrated_blend, weigh
 
 WEIGHTS = (0.0, *CHOICES)
 JPEGS = ("jpeg_q60", "jpeg_q40")
@@ -46,7 +46,6 @@ def main() -> None:
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-    from training import metrics as m
     from training.data import load_labelled
     from training.degrade import DEGRADATIONS
     from training.runs import load_run
@@ -67,12 +66,7 @@ def main() -> None:
         degraded = {n: pair_logits(run, test, DEGRADATIONS[n]) for n in JPEGS}
         print(f"test split of {args.split_run} ({len(test)} images):")
         for w in WEIGHTS:
-            scale, bias = m.fit_platt(val_labels, weigh(val_logits, w))
-
-            def probability(logits, w=w, scale=scale, bias=bias):
-                return 1 / (1 + np.exp(-(scale * weigh(logits, w) + bias)))
-
-            threshold = m.choose_threshold(val_labels, probability(val_logits))
+            probability, threshold = calibrated_blend(val_labels, val_logits, w)
             clean = probability(test_logits)
             accuracy = balanced_accuracy_score(test_labels, clean >= threshold)
             row = f"  w={w:.2f}: ROC-AUC {roc_auc_score(test_labels, clean):.4f}, BA {accuracy:.3f}"

@@ -11,6 +11,8 @@ the shipped model is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 # 0.65 and more was measured too (README): lower ROC-AUC in-domain and under JPEG, and a worse
@@ -25,18 +27,26 @@ def weigh(pairs: np.ndarray, weight: float) -> np.ndarray:
     return (1 - weight) * pairs[:, 0] + weight * pairs[:, 1]
 
 
-def score_weight(labels: np.ndarray, clean: np.ndarray, jpeg: np.ndarray, weight: float) -> dict:
-    """Validation ROC-AUC, and balanced accuracy clean and re-encoded, for one weight."""
-    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
-
+def calibrated_blend(
+    labels: np.ndarray, val_pairs: np.ndarray, weight: float
+) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
+    """The blend with ``weight``, Platt-calibrated on validation pairs, as a function from
+    pairs to probabilities; and the threshold chosen on validation, as training does."""
     from training.metrics import choose_threshold, fit_platt
 
-    scale, bias = fit_platt(labels, weigh(clean, weight))
+    scale, bias = fit_platt(labels, weigh(val_pairs, weight))
 
     def probs(pairs: np.ndarray) -> np.ndarray:
         return 1 / (1 + np.exp(-(scale * weigh(pairs, weight) + bias)))
 
-    threshold = choose_threshold(labels, probs(clean))
+    return probs, choose_threshold(labels, probs(val_pairs))
+
+
+def score_weight(labels: np.ndarray, clean: np.ndarray, jpeg: np.ndarray, weight: float) -> dict:
+    """Validation ROC-AUC, and balanced accuracy clean and re-encoded, for one weight."""
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+    probs, threshold = calibrated_blend(labels, clean, weight)
     clean_ba = balanced_accuracy_score(labels, probs(clean) >= threshold)
     jpeg_ba = balanced_accuracy_score(labels, probs(jpeg) >= threshold)
     return {
