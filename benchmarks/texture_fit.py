@@ -7,7 +7,8 @@ once (cached) for a run's train, validation and test splits, then fits the head 
 - training copies: clean images only; plus 3 passes of the 224 px augmentation with JPEG at
   90% (the recipe of session 2); plus 3 passes of full-resolution web copies
   (``training.degrade.random_web_copy``: rescale, then JPEG quality 30-95, before the resize
-  to the model input, as the web does);
+  to the model input, as the web does); plus 3 passes of web copies of which half are also
+  cropped to a common web aspect ratio first (``crop_probability``);
 - stages: all five, or without the first one or two (the finest, most JPEG-sensitive).
 
 For each it prints the texture head's own test ROC-AUC, clean and under each web degradation,
@@ -33,6 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 PASSES = 3
 AUG224_JPEG_PROBABILITY = 0.9  # session 2's recipe: the training augmentation, JPEG at 90%
+WEB_CROP_PROBABILITY = 0.5
 # [mean, std] widths of the texture stages, in the order build() concatenates them.
 STAGE_CHANNELS = (16, 24, 40, 80, 112)
 STAGE_SETS = {"stages 0-4": (0, 1, 2, 3, 4), "stages 1-4": (1, 2, 3, 4), "stages 2-4": (2, 3, 4)}
@@ -49,11 +51,11 @@ def stage_columns(stages: tuple[int, ...]) -> list[int]:
 
 
 def extract(data: Path, splits_path: Path, cache: Path) -> dict:
-    """Texture features of every split and copy, cached in ``cache`` (an .npz)."""
+    """Texture features of every split and copy, cached in ``cache`` (an .npz); a cache
+    without some of them is completed."""
     import numpy as np
 
-    if cache.is_file():
-        return dict(np.load(cache))
+    out = dict(np.load(cache)) if cache.is_file() else {}
     from training.augment import AugmentConfig
     from training.backbones.efficientnet_lite import FEATURES, imagenet_model
     from training.data import load_labelled
@@ -80,7 +82,7 @@ def extract(data: Path, splits_path: Path, cache: Path) -> dict:
             labels.append(label.numpy())
         return np.concatenate(rows), np.concatenate(labels).astype(int)
 
-    out = {}
+    known = set(out)
     steps = [
         ("train_clean", lambda: features(eval_dataset(train, 224, 32))),
         (
@@ -96,20 +98,29 @@ def extract(data: Path, splits_path: Path, cache: Path) -> dict:
             ),
         ),
         ("train_web", lambda: features(web_copies_dataset(train, 224, 32, 1, PASSES))),
+        (
+            "train_webcrop",
+            lambda: features(
+                web_copies_dataset(train, 224, 32, 1, PASSES, crop_probability=WEB_CROP_PROBABILITY)
+            ),
+        ),
         ("val_clean", lambda: features(eval_dataset(val, 224, 32))),
         ("test_clean", lambda: features(eval_dataset(test, 224, 32))),
     ]
     for name, step in steps:
+        if name in out:
+            continue
         print(f"extracting {name}", file=sys.stderr, flush=True)
         out[name], out[name + "_labels"] = step()
     for split, part in (("val", val), ("test", test)):
         for name, degrade in DEGRADATIONS.items():
-            if split == "val" and name != "jpeg_q40":
+            if (split == "val" and name != "jpeg_q40") or f"{split}_{name}" in out:
                 continue
             print(f"extracting {split}_{name}", file=sys.stderr, flush=True)
             out[f"{split}_{name}"] = features(degraded_dataset(part, 224, 32, degrade))[0]
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, **out)
+    if set(out) != known:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, **out)
     return out
 
 
@@ -184,12 +195,14 @@ def held_out_groups(features: dict, data: Path, splits_path: Path, folds: int = 
     rows = {
         "clean": (features["train_clean"], np.arange(n)),
         "web": (features["train_web"], np.arange(PASSES * n) % n),
+        "webcrop": (features["train_webcrop"], np.arange(PASSES * n) % n),
     }
     order = aug224_order([labels[k] for k in train_keys], features["train_aug224_labels"])
     if order is not None:
         rows["aug224"] = (features["train_aug224"], np.array(order))
     recipes = {"clean": ("clean",), "clean + 224 px augmentation": ("clean", "aug224")}
     recipes |= {"clean + web copies": ("clean", "web"), "clean + both": ("clean", "aug224", "web")}
+    recipes |= {"clean + web copies with crops": ("clean", "webcrop")}
     results = {}
     groups = source_groups(sources, labels, folds)
     for recipe, copies in recipes.items():
@@ -226,6 +239,7 @@ def main() -> None:
         "clean + 224 px augmentation": ("clean", "aug224"),
         "clean + web copies": ("clean", "web"),
         "clean + both": ("clean", "aug224", "web"),
+        "clean + web copies with crops": ("clean", "webcrop"),
     }
     rows, results = [], {}
     header = "| fitted on | stages | test ROC-AUC | JPEG 60 | JPEG 40 | half size | 4:3 crop |"

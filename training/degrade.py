@@ -62,6 +62,21 @@ def crop_to_aspect(width: int, height: int) -> Callable[[bytes], bytes]:
     return apply
 
 
+# Aspect ratios (width, height) that pages and feeds crop pictures to.
+WEB_ASPECTS = ((1, 1), (4, 3), (3, 4), (3, 2), (2, 3), (16, 9), (4, 5))
+
+
+def _crop_at(image: Image.Image, aspect: tuple[int, int], x: float, y: float) -> Image.Image:
+    """The largest ``aspect`` crop of ``image``, its free offset at fractions ``x``, ``y``."""
+    target = aspect[0] / aspect[1]
+    if image.width / image.height > target:
+        new_w, new_h = max(1, round(image.height * target)), image.height
+    else:
+        new_w, new_h = image.width, max(1, round(image.width / target))
+    left, top = round((image.width - new_w) * x), round((image.height - new_h) * y)
+    return image.crop((left, top, left + new_w, top + new_h))
+
+
 DEGRADATIONS: dict[str, Callable[[bytes], bytes]] = {
     "jpeg_q60": jpeg(60),
     "jpeg_q40": jpeg(40),
@@ -78,20 +93,28 @@ def random_web_copy(
     jpeg_quality: tuple[int, int] = (30, 95),
     rescale_probability: float = 0.5,
     rescale_range: tuple[float, float] = (0.4, 1.0),
+    crop_probability: float = 0.0,
 ) -> bytes:
     """A copy of an encoded image as the web might re-deliver it, at full resolution.
 
-    Maybe downscaled (antialiased, then stored losslessly), maybe re-encoded as JPEG, maybe
+    Maybe cropped to a common web aspect ratio (the largest such crop, at a random offset),
+    maybe downscaled (antialiased, then stored losslessly), maybe re-encoded as JPEG, maybe
     returned as it was.
     Unlike augmentation of the 224 px model input, the damage happens before the resize to the
     model's input, as it does on the web, so its effect on the texture statistics is the real one.
+    With ``crop_probability`` 0 no crop is drawn, and the random stream is that of no crops.
     """
     rescale = rng.random() < rescale_probability
     factor = rng.uniform(*rescale_range)
     quality = rng.randint(*jpeg_quality) if rng.random() < jpeg_probability else None
-    if not rescale and quality is None:
+    crop = None
+    if crop_probability > 0 and rng.random() < crop_probability:
+        crop = rng.choice(WEB_ASPECTS), rng.random(), rng.random()
+    if not rescale and quality is None and crop is None:
         return data
     image = _open_rgb(data)
+    if crop is not None:
+        image = _crop_at(image, *crop)
     if rescale:
         size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
         image = image.resize(size, Image.LANCZOS)

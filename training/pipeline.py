@@ -61,11 +61,17 @@ def degraded_dataset(
 
 
 def web_copies_dataset(
-    samples: Sequence[Sample], size: int, batch_size: int, seed: int, passes: int = 1
+    samples: Sequence[Sample],
+    size: int,
+    batch_size: int,
+    seed: int,
+    passes: int = 1,
+    crop_probability: float = 0.0,
 ) -> tf.data.Dataset:
     """Batches of ``(pixels, label)`` of ``passes`` random web copies of every sample
-    (``training.degrade.random_web_copy``: full-resolution rescale and JPEG), preprocessed
-    exactly as at inference. Every iteration gives the same copies."""
+    (``training.degrade.random_web_copy``: full-resolution rescale and JPEG, and crops to web
+    aspect ratios if ``crop_probability`` > 0), preprocessed exactly as at inference. Every
+    iteration gives the same copies."""
     import random
 
     from training.degrade import random_web_copy
@@ -74,7 +80,10 @@ def web_copies_dataset(
         rng = random.Random(seed)
         for _ in range(passes):
             for sample in samples:
-                yield random_web_copy(sample.path.read_bytes(), rng), float(sample.label)
+                copy = random_web_copy(
+                    sample.path.read_bytes(), rng, crop_probability=crop_probability
+                )
+                yield copy, float(sample.label)
 
     return _encoded_dataset(copies, size, batch_size)
 

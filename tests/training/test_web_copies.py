@@ -53,3 +53,32 @@ def test_web_copies_dataset_gives_every_sample_once_per_pass(tmp_path):
     assert pixels.shape == (12, 32, 32, 3)
     assert pixels.min() >= 0 and pixels.max() <= 255
     np.testing.assert_array_equal(labels, np.tile([s.label for s in samples], 2))
+
+
+def test_a_cropped_web_copy_has_a_web_aspect_ratio_and_keeps_the_pixels():
+    from training.degrade import WEB_ASPECTS
+
+    image = noisy_image(5, (300, 200))
+    original = encode(image, "PNG")
+    rng = random.Random(6)
+    aspects = set()
+    for _ in range(20):
+        copy = random_web_copy(
+            original, rng, jpeg_probability=0, rescale_probability=0, crop_probability=1
+        )
+        cropped = Image.open(io.BytesIO(copy)).convert("RGB")
+        w, h = cropped.size
+        aspect = next(a for a in WEB_ASPECTS if abs(w / h - a[0] / a[1]) < 0.02)
+        assert w == 300 or h == 200  # the largest crop of that aspect
+        aspects.add(aspect)
+        pixels = np.asarray(cropped)
+        whole = np.asarray(image)
+        found = [
+            (x, y)
+            for y in range(0, 200 - h + 1)
+            for x in range(0, 300 - w + 1)
+            if np.array_equal(whole[y, x : x + 3], pixels[0, :3])
+            and np.array_equal(whole[y : y + h, x : x + w], pixels)
+        ]
+        assert found, "a crop is a lossless window of the original"
+    assert len(aspects) >= 4
