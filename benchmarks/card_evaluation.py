@@ -85,12 +85,14 @@ def loso_entry(result: dict) -> dict:
 def sources_out_entry(summary: dict, out: str, recipe: str, command: str | None) -> dict:
     """The recipe itself trained with whole groups of sources held out."""
     model = summary["model"]
+    aucs = summary.get("group_roc_auc", [])
+    ranking = f" ROC-AUC of each held-out group: {' / '.join(f'{a:.3f}' for a in aucs)}."
     return {
         "summary": (
             f"The recipe trained {summary['folds']} times, each time with a third of the "
             "sources held out entirely, scored at its own threshold: mean accuracy over "
             f"{summary['sources']} sources {model['all']:.3f} (human {model['human']:.3f}, "
-            f"AI {model['ai']:.3f})."
+            f"AI {model['ai']:.3f})." + (ranking if aucs else "")
         ),
         "command": command
         or (
@@ -100,6 +102,7 @@ def sources_out_entry(summary: dict, out: str, recipe: str, command: str | None)
         "mean_accuracy": round(model["all"], 4),
         "human_sources": round(model["human"], 4),
         "ai_sources": round(model["ai"], 4),
+        **({"group_roc_auc": aucs} if aucs else {}),
         "per_source": {
             source: {
                 "label": "ai" if row["label"] else "human",

@@ -85,6 +85,7 @@ def main() -> None:
     (args.out / "groups.json").write_text(json.dumps(groups, indent=2) + "\n")
 
     per_source: dict[str, dict] = {}
+    group_roc_auc: list[float] = []
     for fold, held in enumerate(groups):
         run, report = args.out / f"fold{fold}", args.out / f"fold{fold}-eval"
         print(f"fold {fold}: holding out {', '.join(held)}", file=sys.stderr, flush=True)
@@ -125,7 +126,9 @@ def main() -> None:
                 ],
                 check=True,
             )
-        groups_result = json.loads((report / "evaluation.json").read_text())["groups"]["source"]
+        evaluation = json.loads((report / "evaluation.json").read_text())
+        groups_result = evaluation["groups"]["source"]
+        group_roc_auc.append(round(evaluation["overall"]["roc_auc"], 4))
         baseline = {}
         if (args.baseline / "features.npz").is_file():
             c = json.loads((args.baseline / "baseline.json").read_text())["C"]
@@ -148,6 +151,7 @@ def main() -> None:
     summary = {
         "folds": args.folds,
         "sources": len(counted),
+        "group_roc_auc": group_roc_auc,
         "model": {"all": mean("accuracy"), "human": mean("accuracy", 0), "ai": mean("accuracy", 1)},
         "baseline": {
             "all": mean("baseline_accuracy"),
@@ -177,6 +181,7 @@ def main() -> None:
             if b["all"] is not None
             else ""
         )
+        + f"; ROC-AUC of each held-out group {' / '.join(f'{a:.3f}' for a in group_roc_auc)}"
     )
 
 

@@ -3,10 +3,10 @@
 Training chooses the texture weight on validation (``training.blend``). This scores each
 weight w, ``(1 - w) * fine_tuned + w * texture``, recalibrated and thresholded on each run's
 validation split as training does: ROC-AUC and balanced accuracy on a test split, clean and
-re-encoded as JPEG 60 and 40, and ROC-AUC on held-out source groups.
+re-encoded as JPEG 60 and 40, and, on held-out source groups, ROC-AUC and per-source accuracy.
 
     python benchmarks/texture_weight.py --data ../shared/datasets/webmix-dev \\
-        --split-run runs/texture-split-v3 --lso runs/lso-texture
+        --split-run runs/texture-split-v4 --lso runs/lso-v2
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from training.blend import calibrated_blend, weigh
 
 WEIGHTS = (0.0, *CHOICES)
 JPEGS = ("jpeg_q60", "jpeg_q40")
+MIN_SOURCE_IMAGES = 10
 
 
 def pair_logits(run, samples, degrade=None):
@@ -79,15 +80,39 @@ def main() -> None:
                 )
             print(row, flush=True)
     if args.lso:
-        print(f"held-out source groups ({args.lso}), ROC-AUC:")
-        for fold in sorted(args.lso.glob("fold[0-9]")):
-            run = load_run(fold)
-            test, labels = split(run, "test")
-            logits = pair_logits(run, test)
-            shown = ", ".join(
-                f"w={w:.2f} {roc_auc_score(labels, weigh(logits, w)):.3f}" for w in WEIGHTS
-            )
-            print(f"  {fold.name} ({len(test)} images): {shown}", flush=True)
+        held_out_by_weight(args.lso, args.data, split)
+
+
+def held_out_by_weight(lso: Path, data: Path, split) -> None:
+    """Each weight on the held-out source groups of ``leave_sources_out.py``'s folds: ROC-AUC
+    of each group, and the mean per-source accuracy at the weight's own validation threshold
+    over the sources with >= 10 images."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from training.data import find_metadata, load_metadata
+    from training.runs import load_run
+
+    sources = {k: row["source"] for k, row in load_metadata(find_metadata(data)).items()}
+    right: dict[float, dict[str, list[bool]]] = {w: {} for w in WEIGHTS}
+    print(f"held-out source groups ({lso}), ROC-AUC:")
+    for fold in sorted(lso.glob("fold[0-9]")):
+        run = load_run(fold)
+        val, val_labels = split(run, "validation")
+        test, labels = split(run, "test")
+        val_logits, logits = pair_logits(run, val), pair_logits(run, test)
+        shown = []
+        for w in WEIGHTS:
+            shown.append(f"w={w:.2f} {roc_auc_score(labels, weigh(logits, w)):.3f}")
+            probability, threshold = calibrated_blend(val_labels, val_logits, w)
+            correct = (probability(logits) >= threshold) == labels.astype(bool)
+            for sample, ok in zip(test, correct, strict=True):
+                right[w].setdefault(sources[sample.key], []).append(bool(ok))
+        print(f"  {fold.name} ({len(test)} images): {', '.join(shown)}", flush=True)
+    print(f"mean per-source accuracy at each weight's validation threshold ({lso}):")
+    for w, by_source in right.items():
+        kept = [np.mean(v) for v in by_source.values() if len(v) >= MIN_SOURCE_IMAGES]
+        print(f"  w={w:.2f}: {np.mean(kept):.3f} over {len(kept)} sources")
 
 
 if __name__ == "__main__":
