@@ -53,11 +53,7 @@ def main() -> None:
         probs = run.model.predict(data, verbose=0).reshape(-1)
         scored[name] = probs, np.array([s.label for s in items])
     (val_p, val_y), (test_p, test_y) = scored["validation"], scored["test"]
-    rng = np.random.default_rng(0)
-    thresholds = []
-    for _ in range(DRAWS):
-        draw = rng.integers(0, len(val_y), len(val_y))
-        thresholds.append(choose_threshold(val_y[draw], val_p[draw]))
+    thresholds = bootstrap_thresholds(val_y, val_p, np.random.default_rng(0), DRAWS)
     accuracies = [balanced_accuracy_score(test_y, test_p >= t) for t in thresholds]
     chosen = choose_threshold(val_y, val_p)
     print(
@@ -73,14 +69,22 @@ def main() -> None:
     compare_rules_on_halves(val_y, val_p)
 
 
+def bootstrap_thresholds(labels, probs, rng, draws: int) -> list[float]:
+    """``choose_threshold`` on each of ``draws`` bootstrap redraws of (labels, probs)."""
+    from training.metrics import choose_threshold
+
+    thresholds = []
+    for _ in range(draws):
+        draw = rng.integers(0, len(labels), len(labels))
+        thresholds.append(choose_threshold(labels[draw], probs[draw]))
+    return thresholds
+
+
 def bagged_threshold(labels, probs, rng) -> float:
     """The mean of ``choose_threshold`` over ``BAGS`` bootstrap redraws."""
     import numpy as np
 
-    from training.metrics import choose_threshold
-
-    draws = (rng.integers(0, len(labels), len(labels)) for _ in range(BAGS))
-    return float(np.mean([choose_threshold(labels[d], probs[d]) for d in draws]))
+    return float(np.mean(bootstrap_thresholds(labels, probs, rng, BAGS)))
 
 
 def compare_rules_on_halves(labels, probs) -> None:

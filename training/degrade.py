@@ -46,16 +46,20 @@ def half_size(data: bytes) -> bytes:
     return _png(image.resize(size, Image.LANCZOS))
 
 
+def _largest_crop(image: Image.Image, aspect: tuple[int, int]) -> tuple[int, int]:
+    """Width and height of the largest ``aspect`` (width, height) crop of ``image``."""
+    target = aspect[0] / aspect[1]
+    if image.width / image.height > target:
+        return max(1, round(image.height * target)), image.height
+    return image.width, max(1, round(image.width / target))
+
+
 def crop_to_aspect(width: int, height: int) -> Callable[[bytes], bytes]:
     """Crop the centre to a ``width:height`` aspect ratio (landscape as given)."""
 
     def apply(data: bytes) -> bytes:
         image = _open_rgb(data)
-        target = width / height
-        if image.width / image.height > target:
-            new_w, new_h = round(image.height * target), image.height
-        else:
-            new_w, new_h = image.width, round(image.width / target)
+        new_w, new_h = _largest_crop(image, (width, height))
         left, top = (image.width - new_w) // 2, (image.height - new_h) // 2
         return _png(image.crop((left, top, left + new_w, top + new_h)))
 
@@ -68,11 +72,7 @@ WEB_ASPECTS = ((1, 1), (4, 3), (3, 4), (3, 2), (2, 3), (16, 9), (4, 5))
 
 def _crop_at(image: Image.Image, aspect: tuple[int, int], x: float, y: float) -> Image.Image:
     """The largest ``aspect`` crop of ``image``, its free offset at fractions ``x``, ``y``."""
-    target = aspect[0] / aspect[1]
-    if image.width / image.height > target:
-        new_w, new_h = max(1, round(image.height * target)), image.height
-    else:
-        new_w, new_h = image.width, max(1, round(image.width / target))
+    new_w, new_h = _largest_crop(image, aspect)
     left, top = round((image.width - new_w) * x), round((image.height - new_h) * y)
     return image.crop((left, top, left + new_w, top + new_h))
 
