@@ -9,7 +9,9 @@ once (cached) for a run's train, validation and test splits, then fits the head 
   (``training.degrade.random_web_copy``: rescale, then JPEG quality 30-95, before the resize
   to the model input, as the web does); plus 3 passes of web copies of which half are also
   cropped to a common web aspect ratio first (``crop_probability``);
-- stages: all five, or without the first one or two (the finest, most JPEG-sensitive).
+- stages: all five, or without the first one or two (the finest, most JPEG-sensitive);
+- the head itself: a logistic regression, or (on web copies, all stages) the shipped
+  one-hidden-layer ReLU network (``training.model.fit_texture_layers``).
 
 For each it prints the texture head's own test ROC-AUC, clean and under each web degradation,
 with the change of balanced accuracy and the share of flipped decisions at a threshold chosen
@@ -37,7 +39,17 @@ AUG224_JPEG_PROBABILITY = 0.9  # session 2's recipe: the training augmentation, 
 WEB_CROP_PROBABILITY = 0.5
 # [mean, std] widths of the texture stages, in the order build() concatenates them.
 STAGE_CHANNELS = (16, 24, 40, 80, 112)
-STAGE_SETS = {"stages 0-4": (0, 1, 2, 3, 4), "stages 1-4": (1, 2, 3, 4), "stages 2-4": (2, 3, 4)}
+ALL_STAGES = "stages 0-4"
+STAGE_SETS = {ALL_STAGES: (0, 1, 2, 3, 4), "stages 1-4": (1, 2, 3, 4), "stages 2-4": (2, 3, 4)}
+# Ways of fitting the head: the training copies, and hidden ReLU units (0: logistic regression).
+RECIPES = {
+    "clean": (("clean",), 0),
+    "clean + 224 px augmentation": (("clean", "aug224"), 0),
+    "clean + web copies": (("clean", "web"), 0),
+    "clean + both": (("clean", "aug224", "web"), 0),
+    "clean + web copies with crops": (("clean", "webcrop"), 0),
+    "clean + web copies, 64 hidden units": (("clean", "web"), 64),
+}
 
 
 def stage_columns(stages: tuple[int, ...]) -> list[int]:
@@ -124,24 +136,42 @@ def extract(data: Path, splits_path: Path, cache: Path) -> dict:
     return out
 
 
-def score(features: dict, copies: tuple[str, ...], stages: tuple[int, ...]) -> dict:
+def fit_head(x, y, hidden: int):
+    """The texture head of ``training.model`` fitted on raw features ``x``: a function from
+    features to its probability of AI."""
+    import numpy as np
+    from sklearn.preprocessing import StandardScaler
+
+    from training.model import fit_texture_layers
+
+    scaler = StandardScaler().fit(x)
+    layers = fit_texture_layers(scaler.transform(x), y, hidden)
+
+    def probability(features):
+        h = scaler.transform(features)
+        for i, (kernel, bias) in enumerate(layers):
+            h = h @ kernel + bias
+            if i < len(layers) - 1:
+                h = np.maximum(h, 0)
+        return 1 / (1 + np.exp(-h.reshape(-1)))
+
+    return probability
+
+
+def score(features: dict, copies: tuple[str, ...], stages: tuple[int, ...], hidden: int) -> dict:
     """Fit the head on ``copies`` of the training split and measure it on the test split."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
-    from sklearn.preprocessing import StandardScaler
 
     from training.metrics import choose_threshold
 
     columns = stage_columns(stages)
     x = np.concatenate([features[f"train_{c}"][:, columns] for c in copies])
     y = np.concatenate([features[f"train_{c}_labels"] for c in copies])
-    scaler = StandardScaler().fit(x)
-    head = LogisticRegression(C=0.003, class_weight="balanced", max_iter=5000)
-    head.fit(scaler.transform(x), y)
+    head = fit_head(x, y, hidden)
 
     def probs(name: str) -> np.ndarray:
-        return head.predict_proba(scaler.transform(features[name][:, columns]))[:, 1]
+        return head(features[name][:, columns])
 
     threshold = choose_threshold(features["val_clean_labels"], probs("val_clean"))
     labels = features["test_clean_labels"]
@@ -173,12 +203,10 @@ def aug224_order(train_labels: list[int], stored_labels) -> list[int] | None:
 
 def held_out_groups(features: dict, data: Path, splits_path: Path, folds: int = 3) -> dict:
     """Texture-only ROC-AUC on whole source groups held out of the fit (as leave_sources_out.py
-    deals them), for each way of fitting, with all five stages."""
+    deals them), for each way of fitting (``RECIPES``), with all five stages."""
     import numpy as np
     from leave_sources_out import source_groups
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.preprocessing import StandardScaler
 
     from training.data import find_metadata, load_metadata
 
@@ -200,12 +228,9 @@ def held_out_groups(features: dict, data: Path, splits_path: Path, folds: int = 
     order = aug224_order([labels[k] for k in train_keys], features["train_aug224_labels"])
     if order is not None:
         rows["aug224"] = (features["train_aug224"], np.array(order))
-    recipes = {"clean": ("clean",), "clean + 224 px augmentation": ("clean", "aug224")}
-    recipes |= {"clean + web copies": ("clean", "web"), "clean + both": ("clean", "aug224", "web")}
-    recipes |= {"clean + web copies with crops": ("clean", "webcrop")}
     results = {}
     groups = source_groups(sources, labels, folds)
-    for recipe, copies in recipes.items():
+    for recipe, (copies, hidden) in RECIPES.items():
         if any(c not in rows for c in copies):
             continue
         aucs = []
@@ -216,11 +241,9 @@ def held_out_groups(features: dict, data: Path, splits_path: Path, folds: int = 
             y = np.concatenate(
                 [every_label[rows[c][1]][~np.isin(train_source[rows[c][1]], held)] for c in copies]
             )
-            scaler = StandardScaler().fit(x)
-            head = LogisticRegression(C=0.003, class_weight="balanced", max_iter=5000)
-            head.fit(scaler.transform(x), y)
+            head = fit_head(x, y, hidden)
             test = np.isin(every_source, held)
-            scores = head.decision_function(scaler.transform(every[test]))
+            scores = head(every[test])
             aucs.append(round(float(roc_auc_score(every_label[test], scores)), 4))
         results[recipe] = aucs
     return results
@@ -234,19 +257,14 @@ def main() -> None:
     args = parser.parse_args()
 
     features = extract(args.data, args.splits, args.out / "features.npz")
-    recipes = {
-        "clean": ("clean",),
-        "clean + 224 px augmentation": ("clean", "aug224"),
-        "clean + web copies": ("clean", "web"),
-        "clean + both": ("clean", "aug224", "web"),
-        "clean + web copies with crops": ("clean", "webcrop"),
-    }
     rows, results = [], {}
     header = "| fitted on | stages | test ROC-AUC | JPEG 60 | JPEG 40 | half size | 4:3 crop |"
     rows += [header, "|---|---|---|---|---|---|---|"]
-    for recipe, copies in recipes.items():
+    for recipe, (copies, hidden) in RECIPES.items():
         for stage_name, stages in STAGE_SETS.items():
-            r = score(features, copies, stages)
+            if hidden and stage_name != ALL_STAGES:
+                continue
+            r = score(features, copies, stages, hidden)
             results[f"{recipe} / {stage_name}"] = r
             cells = [
                 f"{r[d]['roc_auc']:.3f}, {100 * r[d]['ba_change']:+.1f} pts, "

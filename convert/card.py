@@ -128,10 +128,13 @@ def _recipe_lines(config: dict, decision: dict) -> list[str]:
     lines = [f"- {pairs}", f"- augmentation: {'on' if augment.get('enabled') else 'off'}"]
     texture = decision.get("texture_weight")
     if texture:
+        hidden = config.get("texture_hidden", 0)
+        kind = f"a {hidden}-unit ReLU network" if hidden else "a logistic regression"
         lines.append(
-            "- texture head: fitted on the training images and random full-resolution web "
-            f"copies of them; blend weight {texture['weight']}, chosen on validation "
-            "(table in card.json, decision.texture_weight)"
+            f"- texture head: {kind} on early-stage statistics, fitted on the training images "
+            "and random full-resolution web copies of them; blend weight "
+            f"{texture['weight']}, chosen on validation (table in card.json, "
+            "decision.texture_weight)"
         )
     return lines
 

@@ -21,6 +21,8 @@ class TrainConfig:
     input_size: int = 224
     # "head": the backbone's pooled head features; "stages": every stage's too (Lite0 only).
     pooling: str = "head"
+    # With "head+texture": hidden ReLU units of the texture head (0: a logistic regression).
+    texture_hidden: int = 64
     epochs: int = 12
     warmup_epochs: int = 3
     batch_size: int = 32
@@ -46,6 +48,8 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["augment"] = AugmentConfig(**data.get("augment", {}))
+        # Runs made before the texture head had a hidden layer have a linear one.
+        values.setdefault("texture_hidden", 0)
         return cls(**values)
 
     def save(self, path: Path) -> None:

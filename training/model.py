@@ -11,6 +11,7 @@ from training.config import TrainConfig
 BACKBONE_LAYER = "backbone"
 STANDARDIZE_LAYER = "standardize"
 LOGIT_LAYER = "logit"
+TEXTURE_HIDDEN_LAYER = "texture_hidden"
 TEXTURE_LOGIT_LAYER = "texture_logit"
 BLEND_LAYER = "blend"
 PAIR_LAYER = "logits"  # the blend's input: [fine-tuned logit, texture logit]
@@ -26,8 +27,9 @@ def build_classifier(config: TrainConfig) -> keras.Model:
     it into the logit layer.
 
     With ``pooling="head+texture"`` (Lite0) the head features feed the logit as usual, and the
-    early stages' texture statistics feed a second, frozen logit (``texture_logit``) that
-    ``fit_texture_head`` fits after training; a frozen ``blend`` layer adds the two. Until the
+    early stages' texture statistics feed a second, frozen logit (``texture_logit``, behind
+    ``config.texture_hidden`` ReLU units if that is not 0) that ``fit_texture_head`` fits
+    after training; a frozen ``blend`` layer adds the two. Until the
     texture head is fitted the blend passes the first logit through unchanged, so training is
     exactly that of the plain model.
     """
@@ -54,13 +56,17 @@ def build_classifier(config: TrainConfig) -> keras.Model:
         1, name=LOGIT_LAYER, kernel_regularizer=keras.regularizers.l2(config.weight_decay)
     )(x)
     if texture is not None:
-        logit = _texture_blend(logit, texture)
+        logit = _texture_blend(logit, texture, config.texture_hidden)
     probability = keras.layers.Activation("sigmoid", dtype="float32", name="probability_ai")(logit)
     return keras.Model(inputs, probability, name="aiorhuman")
 
 
-def _texture_blend(logit, texture):
-    """``blend(logit, texture_logit(texture))``, both frozen, passing ``logit`` through."""
+def _texture_blend(logit, texture, hidden: int):
+    """``blend(logit, texture_logit(texture))``, all frozen, passing ``logit`` through."""
+    if hidden:
+        layer = keras.layers.Dense(hidden, activation="relu", name=TEXTURE_HIDDEN_LAYER)
+        layer.trainable = False
+        texture = layer(texture)
     texture_logit = keras.layers.Dense(1, name=TEXTURE_LOGIT_LAYER, kernel_initializer="zeros")
     blend = keras.layers.Dense(
         1,
@@ -115,30 +121,56 @@ def _has_layer(model: keras.Model, name: str) -> bool:
     return any(layer.name == name for layer in model.layers)
 
 
-def fit_texture_head(model: keras.Model, batches, c: float = 0.003) -> None:
-    """Fit the texture logit (if any) and blend it with the trained logit, half and half.
+def fit_texture_head(model: keras.Model, batches, c: float = 0.003, alpha: float = 3.0) -> None:
+    """Fit the texture head (if any) and blend it with the trained logit, half and half.
 
-    A logistic regression (standardised features, balanced classes, L2 ``C``) on the texture
-    statistics of ``batches`` (a dataset of ``(pixels, labels)``), with the standardisation
-    folded into the layer's weights.
+    The head is fitted with scikit-learn on the texture statistics of ``batches`` (a dataset
+    of ``(pixels, labels)``), standardised: a logistic regression (balanced classes, L2 ``c``)
+    when the model has no hidden texture layer, otherwise a one-hidden-layer ReLU network
+    (L2 ``alpha``, early stopping, fixed seed). The standardisation is folded into the first
+    layer's weights.
     """
     if not _has_layer(model, TEXTURE_LOGIT_LAYER):
         return
-    from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    layer = model.get_layer(TEXTURE_LOGIT_LAYER)
-    texture_of = keras.Model(model.input, layer.input)
+    logit = model.get_layer(TEXTURE_LOGIT_LAYER)
+    hidden = (
+        model.get_layer(TEXTURE_HIDDEN_LAYER) if _has_layer(model, TEXTURE_HIDDEN_LAYER) else None
+    )
+    texture_of = keras.Model(model.input, (hidden if hidden is not None else logit).input)
     pairs = [(texture_of(x, training=False).numpy(), y.numpy()) for x, y in batches]
     features = np.concatenate([f for f, _ in pairs]).astype(np.float64)
     labels = np.concatenate([y for _, y in pairs]).astype(int)
     scaler = StandardScaler().fit(features)
-    regression = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
-    regression.fit(scaler.transform(features), labels)
-    kernel = regression.coef_[0] / scaler.scale_
-    bias = regression.intercept_[0] - scaler.mean_ @ kernel
-    layer.set_weights([kernel[:, None].astype(np.float32), np.array([bias], np.float32)])
+    layers = fit_texture_layers(
+        scaler.transform(features), labels, hidden.units if hidden is not None else 0, c, alpha
+    )
+    kernel, bias = layers[0]
+    kernel = kernel / scaler.scale_[:, None]
+    layers[0] = (kernel, bias - scaler.mean_ @ kernel)
+    for layer, (kernel, bias) in zip([hidden, logit][-len(layers) :], layers, strict=True):
+        layer.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
     set_texture_weight(model, 0.5)
+
+
+def fit_texture_layers(
+    features: np.ndarray, labels: np.ndarray, hidden: int, c: float = 0.003, alpha: float = 3.0
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``[(kernel, bias), ...]`` of the texture head fitted on standardised ``features``: one
+    logistic-regression layer if ``hidden`` is 0, else a ReLU layer and the logit layer."""
+    if not hidden:
+        from sklearn.linear_model import LogisticRegression
+
+        regression = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+        regression.fit(features, labels)
+        return [(regression.coef_.T, regression.intercept_)]
+    from sklearn.neural_network import MLPClassifier
+
+    network = MLPClassifier(
+        (hidden,), alpha=alpha, max_iter=300, early_stopping=True, random_state=0
+    ).fit(features, labels)
+    return list(zip(network.coefs_, network.intercepts_, strict=True))
 
 
 def set_texture_weight(model: keras.Model, weight: float) -> None:

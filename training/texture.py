@@ -1,7 +1,7 @@
 """``aiorhuman-add-texture``: give a finished EfficientNet-Lite0 run (or bundle) a texture head.
 
-The texture head is a logistic regression on the spatial mean and standard deviation of the
-backbone's first stages, which fine-tuning leaves as ImageNet made them (see
+The texture head is a small ReLU network (one hidden layer) on the spatial mean and standard
+deviation of the backbone's first stages, which fine-tuning leaves as ImageNet made them (see
 ``training.model.build_classifier``). Its logit is averaged with the run's own and the blend is
 calibrated, thresholded and measured on the run's validation split, exactly as training would
 (``aiorhuman-train --pooling head+texture`` does the same at the end of training). No
@@ -38,6 +38,7 @@ def add_texture_head(run_dir: Path, out: Path, data: str | None = None) -> dict:
 
 
 def _add_texture_head(run_dir: Path, out: Path, data: str | None) -> dict:
+    from training.config import TrainConfig
     from training.data import load_labelled
     from training.model import LOGIT_LAYER, backbone_of, build_classifier
     from training.runs import load_run
@@ -48,7 +49,12 @@ def _add_texture_head(run_dir: Path, out: Path, data: str | None) -> dict:
         raise SystemExit(
             f"{run_dir}: a texture head needs a Lite0 run with pooling 'head' or 'head+texture'"
         )
-    config = replace(run.config, pooling="head+texture", data=data or run.config.data)
+    config = replace(
+        run.config,
+        pooling="head+texture",
+        texture_hidden=TrainConfig().texture_hidden,
+        data=data or run.config.data,
+    )
     model = build_classifier(replace(config, weights="random"))  # every weight is set below
     backbone_of(model).set_weights(backbone_of(run.model).get_weights())
     model.get_layer(LOGIT_LAYER).set_weights(run.model.get_layer(LOGIT_LAYER).get_weights())

@@ -376,6 +376,12 @@ def parse_args(argv: list[str] | None):
         help="head: pooled head features; stages: every stage's pooled features too (Lite0); "
         "head+texture: head, plus a texture head on early stages fitted at the end (Lite0)",
     )
+    p.add_argument(
+        "--texture-hidden",
+        type=int,
+        default=d.texture_hidden,
+        help="hidden ReLU units of the texture head (pooling head+texture); 0: linear",
+    )
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -425,6 +431,7 @@ def parse_args(argv: list[str] | None):
         hub_handle=args.hub_handle,
         input_size=args.input_size,
         pooling=args.pooling,
+        texture_hidden=args.texture_hidden,
         epochs=args.epochs,
         warmup_epochs=args.warmup_epochs,
         batch_size=args.batch_size,

@@ -48,3 +48,7 @@ def test_the_model_card_names_the_texture_weight_chosen_on_validation(tiny_bundl
     assert "texture head" not in model_card_markdown(card, tiny_bundle)
     card["decision"]["texture_weight"] = {"weight": 0.35, "chosen_on": "validation", "table": []}
     assert "blend weight 0.35, chosen on validation" in model_card_markdown(card, tiny_bundle)
+    card["training_config"]["texture_hidden"] = 64
+    assert "a 64-unit ReLU network" in model_card_markdown(card, tiny_bundle)
+    card["training_config"]["texture_hidden"] = 0
+    assert "a logistic regression" in model_card_markdown(card, tiny_bundle)

@@ -34,37 +34,68 @@ def test_texture_pooling_appends_early_stage_means_and_stds():
     np.testing.assert_allclose(features[:, -widths[-1] :], expected, rtol=1e-4, atol=1e-5)
 
 
-def test_until_fitted_the_blend_is_the_plain_model_then_it_is_the_mean_logit():
+@pytest.mark.parametrize("hidden", [0, 64])
+def test_until_fitted_the_blend_is_the_plain_model_then_it_is_the_mean_logit(hidden):
     import tf_keras as keras
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+    from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
     from training.config import TrainConfig
-    from training.model import LOGIT_LAYER, TEXTURE_LOGIT_LAYER, build_classifier, fit_texture_head
+    from training.model import (
+        LOGIT_LAYER,
+        TEXTURE_HIDDEN_LAYER,
+        TEXTURE_LOGIT_LAYER,
+        build_classifier,
+        fit_texture_head,
+    )
 
     keras.utils.set_random_seed(5)
     plain = build_classifier(TrainConfig(data="-", weights="random", input_size=32))
     textured = build_classifier(
-        TrainConfig(data="-", weights="random", input_size=32, pooling="head+texture")
+        TrainConfig(
+            data="-",
+            weights="random",
+            input_size=32,
+            pooling="head+texture",
+            texture_hidden=hidden,
+        )
     )
+    names = {layer.name for layer in textured.layers}
+    assert (TEXTURE_HIDDEN_LAYER in names) == bool(hidden)
     textured.get_layer("backbone").set_weights(plain.get_layer("backbone").get_weights())
     textured.get_layer(LOGIT_LAYER).set_weights(plain.get_layer(LOGIT_LAYER).get_weights())
-    pixels = pixel_batch(4)
+    pixels = pixel_batch(12)
     np.testing.assert_allclose(textured(pixels).numpy(), plain(pixels).numpy(), atol=1e-6)
 
-    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0])
+    labels = np.array([1] * 12 + [0] * 12)
     fit_texture_head(textured, tf.data.Dataset.from_tensors((pixels, labels)))
-    texture_in = keras.Model(textured.input, textured.get_layer(TEXTURE_LOGIT_LAYER).input)
-    reference = make_pipeline(
-        StandardScaler(), LogisticRegression(C=0.003, class_weight="balanced", max_iter=5000)
-    ).fit(texture_in(pixels).numpy(), labels)
-    texture_logit = reference.decision_function(texture_in(pixels).numpy())
+    first = TEXTURE_HIDDEN_LAYER if hidden else TEXTURE_LOGIT_LAYER
+    features = keras.Model(textured.input, textured.get_layer(first).input)(pixels).numpy()
+    standardized = StandardScaler().fit_transform(features.astype(np.float64))
+    if hidden:  # the same network scikit-learn fits, its standardisation folded in
+        reference = MLPClassifier(
+            (hidden,), alpha=3.0, max_iter=300, early_stopping=True, random_state=0
+        ).fit(standardized, labels)
+        p = np.clip(reference.predict_proba(standardized)[:, 1], 1e-7, 1 - 1e-7)
+        texture_logit = np.log(p / (1 - p))
+    else:
+        reference = LogisticRegression(C=0.003, class_weight="balanced", max_iter=5000)
+        texture_logit = reference.fit(standardized, labels).decision_function(standardized)
     head_logit = keras.Model(textured.input, textured.get_layer(LOGIT_LAYER).output)(pixels)
     blended = (head_logit.numpy().reshape(-1) + texture_logit) / 2
     np.testing.assert_allclose(
         textured(pixels).numpy().reshape(-1), 1 / (1 + np.exp(-blended)), atol=1e-3
     )
+
+
+def test_runs_from_before_the_hidden_texture_layer_load_as_linear():
+    from training.config import TrainConfig
+
+    old = TrainConfig(pooling="head+texture").to_json()
+    del old["texture_hidden"]
+    assert TrainConfig.from_json(old).texture_hidden == 0
+    assert TrainConfig.from_json(TrainConfig().to_json()).texture_hidden == 64
 
 
 @pytest.mark.slow
@@ -90,8 +121,9 @@ def test_a_run_gets_a_texture_head_and_exports_with_tfjs_parity(tmp_path):
     assert textured.config.pooling == "head+texture"
     metrics = json.loads((tmp_path / "textured" / "metrics.json").read_text())
     assert metrics["validation"]["count"] == 4 and metrics["test"]["count"] == 4
-    weights = textured.model.get_layer("texture_logit").get_weights()[0]
-    assert np.abs(weights).max() > 0
+    assert textured.config.texture_hidden == 64
+    for name in ("texture_hidden", "texture_logit"):
+        assert np.abs(textured.model.get_layer(name).get_weights()[0]).max() > 0
     chosen = textured.decision["texture_weight"]
     assert chosen["weight"] in WEIGHTS and len(chosen["table"]) == len(WEIGHTS)
     blend = textured.model.get_layer("blend").get_weights()[0].reshape(-1)
