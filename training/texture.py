@@ -10,6 +10,7 @@ already has a texture head gets a new one, fitted by the current recipe.
 
     aiorhuman-add-texture runs/lite0-all-v1 --out runs/lite0-all-texture
     aiorhuman-add-texture models/default --out runs/default-refit
+    aiorhuman-add-texture runs/lite0-all-v1 --texture-hidden 0 --out runs/linear  # the old head
 """
 
 from __future__ import annotations
@@ -22,23 +23,28 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from training.config import TrainConfig
+
 COPIED = ("splits.json", "data_report.json", "history.csv")
+HIDDEN = TrainConfig().texture_hidden
 
 
-def add_texture_head(run_dir: Path, out: Path, data: str | None = None) -> dict:
-    """Write ``run_dir`` (a run or a bundle) with a newly fitted texture head as the run
-    ``out``; return its metrics."""
+def add_texture_head(
+    run_dir: Path, out: Path, data: str | None = None, hidden: int = HIDDEN
+) -> dict:
+    """Write ``run_dir`` (a run or a bundle) with a newly fitted texture head of ``hidden``
+    ReLU units (0: a logistic regression) as the run ``out``; return its metrics."""
     from training.recover import is_bundle, run_from_bundle
 
     if is_bundle(run_dir):
         with tempfile.TemporaryDirectory() as rebuilt:
             print(f"rebuilding the run of {run_dir}", file=sys.stderr)
-            return _add_texture_head(run_from_bundle(run_dir, Path(rebuilt), data), out, data)
-    return _add_texture_head(run_dir, out, data)
+            rebuilt_run = run_from_bundle(run_dir, Path(rebuilt), data)
+            return _add_texture_head(rebuilt_run, out, data, hidden)
+    return _add_texture_head(run_dir, out, data, hidden)
 
 
-def _add_texture_head(run_dir: Path, out: Path, data: str | None) -> dict:
-    from training.config import TrainConfig
+def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int) -> dict:
     from training.data import load_labelled
     from training.model import LOGIT_LAYER, backbone_of, build_classifier
     from training.runs import load_run
@@ -52,7 +58,7 @@ def _add_texture_head(run_dir: Path, out: Path, data: str | None) -> dict:
     config = replace(
         run.config,
         pooling="head+texture",
-        texture_hidden=TrainConfig().texture_hidden,
+        texture_hidden=hidden,
         data=data or run.config.data,
     )
     model = build_classifier(replace(config, weights="random"))  # every weight is set below
@@ -88,8 +94,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--out", required=True, type=Path, help="the new run directory")
     parser.add_argument("--data", help="the run's data, if it has moved")
+    parser.add_argument(
+        "--texture-hidden",
+        type=int,
+        default=HIDDEN,
+        help=f"hidden ReLU units of the head (default {HIDDEN}; 0: a logistic regression)",
+    )
     args = parser.parse_args(argv)
-    results = add_texture_head(args.run_dir, args.out, args.data)
+    results = add_texture_head(args.run_dir, args.out, args.data, args.texture_hidden)
     for split, values in results.items():
         print(
             f"{split}: ROC-AUC {values['roc_auc']:.4f}, balanced accuracy "
