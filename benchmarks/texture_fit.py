@@ -137,18 +137,16 @@ def extract(data: Path, splits_path: Path, cache: Path) -> dict:
 
 
 def fit_head(x, y, hidden: int):
-    """The texture head of ``training.model`` fitted on raw features ``x``: a function from
+    """The texture head of ``training.model`` fitted on features ``x``: a function from
     features to its probability of AI."""
     import numpy as np
-    from sklearn.preprocessing import StandardScaler
 
     from training.model import fit_texture_layers
 
-    scaler = StandardScaler().fit(x)
-    layers = fit_texture_layers(scaler.transform(x), y, hidden)
+    layers = fit_texture_layers(x, y, hidden)
 
     def probability(features):
-        h = scaler.transform(features)
+        h = features
         for i, (kernel, bias) in enumerate(layers):
             h = h @ kernel + bias
             if i < len(layers) - 1:

@@ -124,16 +124,12 @@ def _has_layer(model: keras.Model, name: str) -> bool:
 def fit_texture_head(model: keras.Model, batches, c: float = 0.003, alpha: float = 3.0) -> None:
     """Fit the texture head (if any) and blend it with the trained logit, half and half.
 
-    The head is fitted with scikit-learn on the texture statistics of ``batches`` (a dataset
-    of ``(pixels, labels)``), standardised: a logistic regression (balanced classes, L2 ``c``)
-    when the model has no hidden texture layer, otherwise a one-hidden-layer ReLU network
-    (L2 ``alpha``, early stopping, fixed seed). The standardisation is folded into the first
-    layer's weights.
+    The head is ``fit_texture_layers`` on the texture statistics of ``batches`` (a dataset
+    of ``(pixels, labels)``): a logistic regression when the model has no hidden texture layer,
+    otherwise a one-hidden-layer ReLU network.
     """
     if not _has_layer(model, TEXTURE_LOGIT_LAYER):
         return
-    from sklearn.preprocessing import StandardScaler
-
     logit = model.get_layer(TEXTURE_LOGIT_LAYER)
     hidden = (
         model.get_layer(TEXTURE_HIDDEN_LAYER) if _has_layer(model, TEXTURE_HIDDEN_LAYER) else None
@@ -142,13 +138,9 @@ def fit_texture_head(model: keras.Model, batches, c: float = 0.003, alpha: float
     pairs = [(texture_of(x, training=False).numpy(), y.numpy()) for x, y in batches]
     features = np.concatenate([f for f, _ in pairs]).astype(np.float64)
     labels = np.concatenate([y for _, y in pairs]).astype(int)
-    scaler = StandardScaler().fit(features)
     layers = fit_texture_layers(
-        scaler.transform(features), labels, hidden.units if hidden is not None else 0, c, alpha
+        features, labels, hidden.units if hidden is not None else 0, c, alpha
     )
-    kernel, bias = layers[0]
-    kernel = kernel / scaler.scale_[:, None]
-    layers[0] = (kernel, bias - scaler.mean_ @ kernel)
     for layer, (kernel, bias) in zip([hidden, logit][-len(layers) :], layers, strict=True):
         layer.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
     set_texture_weight(model, 0.5)
@@ -157,20 +149,31 @@ def fit_texture_head(model: keras.Model, batches, c: float = 0.003, alpha: float
 def fit_texture_layers(
     features: np.ndarray, labels: np.ndarray, hidden: int, c: float = 0.003, alpha: float = 3.0
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``[(kernel, bias), ...]`` of the texture head fitted on standardised ``features``: one
-    logistic-regression layer if ``hidden`` is 0, else a ReLU layer and the logit layer."""
+    """``[(kernel, bias), ...]`` of the texture head fitted with scikit-learn on standardised
+    ``features``, the standardisation folded into the first layer: one logistic-regression
+    layer (balanced classes, L2 ``c``) if ``hidden`` is 0, else a ReLU layer and the logit layer
+    (L2 ``alpha``, early stopping, fixed seed)."""
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(features)
+    standardized = scaler.transform(features)
     if not hidden:
         from sklearn.linear_model import LogisticRegression
 
         regression = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
-        regression.fit(features, labels)
-        return [(regression.coef_.T, regression.intercept_)]
-    from sklearn.neural_network import MLPClassifier
+        regression.fit(standardized, labels)
+        layers = [(regression.coef_.T, regression.intercept_)]
+    else:
+        from sklearn.neural_network import MLPClassifier
 
-    network = MLPClassifier(
-        (hidden,), alpha=alpha, max_iter=300, early_stopping=True, random_state=0
-    ).fit(features, labels)
-    return list(zip(network.coefs_, network.intercepts_, strict=True))
+        network = MLPClassifier(
+            (hidden,), alpha=alpha, max_iter=300, early_stopping=True, random_state=0
+        ).fit(standardized, labels)
+        layers = list(zip(network.coefs_, network.intercepts_, strict=True))
+    kernel, bias = layers[0]
+    kernel = kernel / scaler.scale_[:, None]
+    layers[0] = (kernel, bias - scaler.mean_ @ kernel)
+    return layers
 
 
 def set_texture_weight(model: keras.Model, weight: float) -> None:

@@ -23,17 +23,15 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from training.config import TrainConfig
-
 COPIED = ("splits.json", "data_report.json", "history.csv")
-HIDDEN = TrainConfig().texture_hidden
 
 
 def add_texture_head(
-    run_dir: Path, out: Path, data: str | None = None, hidden: int = HIDDEN
+    run_dir: Path, out: Path, data: str | None = None, hidden: int | None = None
 ) -> dict:
     """Write ``run_dir`` (a run or a bundle) with a newly fitted texture head of ``hidden``
-    ReLU units (0: a logistic regression) as the run ``out``; return its metrics."""
+    ReLU units (0: a logistic regression; None: training's default) as the run ``out``;
+    return its metrics."""
     from training.recover import is_bundle, run_from_bundle
 
     if is_bundle(run_dir):
@@ -44,7 +42,8 @@ def add_texture_head(
     return _add_texture_head(run_dir, out, data, hidden)
 
 
-def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int) -> dict:
+def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int | None) -> dict:
+    from training.config import TrainConfig
     from training.data import load_labelled
     from training.model import LOGIT_LAYER, backbone_of, build_classifier
     from training.runs import load_run
@@ -58,7 +57,7 @@ def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int) -
     config = replace(
         run.config,
         pooling="head+texture",
-        texture_hidden=hidden,
+        texture_hidden=TrainConfig.texture_hidden if hidden is None else hidden,
         data=data or run.config.data,
     )
     model = build_classifier(replace(config, weights="random"))  # every weight is set below
@@ -97,8 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--texture-hidden",
         type=int,
-        default=HIDDEN,
-        help=f"hidden ReLU units of the head (default {HIDDEN}; 0: a logistic regression)",
+        help="hidden ReLU units of the head (default: aiorhuman-train's; 0: a logistic regression)",
     )
     args = parser.parse_args(argv)
     results = add_texture_head(args.run_dir, args.out, args.data, args.texture_hidden)
