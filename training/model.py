@@ -147,12 +147,17 @@ def fit_texture_head(model: keras.Model, batches, c: float = 0.003, alpha: float
 
 
 def fit_texture_layers(
-    features: np.ndarray, labels: np.ndarray, hidden: int, c: float = 0.003, alpha: float = 3.0
+    features: np.ndarray,
+    labels: np.ndarray,
+    hidden: int,
+    c: float = 0.003,
+    alpha: float = 3.0,
+    seed: int = 0,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``[(kernel, bias), ...]`` of the texture head fitted with scikit-learn on standardised
     ``features``, the standardisation folded into the first layer: one logistic-regression
     layer (balanced classes, L2 ``c``) if ``hidden`` is 0, else a ReLU layer and the logit layer
-    (L2 ``alpha``, early stopping, fixed seed)."""
+    (L2 ``alpha``, early stopping, initialised and split by ``seed``)."""
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(features)
@@ -167,7 +172,7 @@ def fit_texture_layers(
         from sklearn.neural_network import MLPClassifier
 
         network = MLPClassifier(
-            (hidden,), alpha=alpha, max_iter=300, early_stopping=True, random_state=0
+            (hidden,), alpha=alpha, max_iter=300, early_stopping=True, random_state=seed
         ).fit(standardized, labels)
         layers = list(zip(network.coefs_, network.intercepts_, strict=True))
     kernel, bias = layers[0]

@@ -89,6 +89,37 @@ def test_until_fitted_the_blend_is_the_plain_model_then_it_is_the_mean_logit(hid
     )
 
 
+def test_the_hidden_texture_head_is_scikit_learns_network_for_the_given_seed():
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from training.model import fit_texture_layers
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(300, 6)) * [1, 10, 100, 1, 1, 1] + 50
+    labels = (features[:, 0] + 0.1 * features[:, 1] > 55).astype(int)
+
+    def logits(layers):
+        (k1, b1), (k2, b2) = layers
+        return (np.maximum(features @ k1 + b1, 0) @ k2 + b2).reshape(-1)
+
+    standardized = StandardScaler().fit_transform(features)
+    for seed in (0, 1):
+        reference = MLPClassifier(
+            (8,), alpha=3.0, max_iter=300, early_stopping=True, random_state=seed
+        ).fit(standardized, labels)
+        p = reference.predict_proba(standardized)[:, 1].clip(1e-12, 1 - 1e-12)
+        np.testing.assert_allclose(
+            logits(fit_texture_layers(features, labels, 8, seed=seed)),
+            np.log(p / (1 - p)),
+            atol=1e-5,
+        )
+    assert not np.allclose(
+        logits(fit_texture_layers(features, labels, 8, seed=0)),
+        logits(fit_texture_layers(features, labels, 8, seed=1)),
+    )
+
+
 def test_runs_from_before_the_hidden_texture_layer_load_as_linear():
     from training.config import TrainConfig
 
