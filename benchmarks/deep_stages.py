@@ -147,19 +147,21 @@ class Heads:
         """A function from feature rows to the head's logits."""
         import numpy as np
 
-        from training.model import fit_texture_layers
+        from training.model import fit_texture_layers, texture_logits
 
         cols = columns(parts)
         web = [self.f["web"][p * self.n + rows] for p in range(PASSES)]
         x = np.concatenate([self.f["clean"][rows], *web])[:, cols]
         y = np.tile(self.f["labels"][rows], 1 + PASSES)
-        (k1, b1), (k2, b2) = fit_texture_layers(x, y, HIDDEN, seed=seed)
-        return lambda z: (np.maximum(z[:, cols] @ k1 + b1, 0) @ k2 + b2).reshape(-1)
+        layers = fit_texture_layers(x, y, HIDDEN, seed=seed)
+        return lambda z: texture_logits(layers, z[:, cols])
 
 
-def alone(heads: Heads, rows: dict, groups: list[list[str]], sources) -> dict:
-    """Part 1: each head alone on the test split, degraded, and on held-out source groups."""
+def alone(heads: Heads, fitted: dict, rows: dict, groups: list[list[str]], sources) -> dict:
+    """Part 1: each head (``fitted`` on the training split) alone on the test split, degraded,
+    and, refitted without them, on held-out source groups."""
     import numpy as np
+    from scipy.special import expit
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     from training.metrics import choose_threshold
@@ -168,15 +170,15 @@ def alone(heads: Heads, rows: dict, groups: list[list[str]], sources) -> dict:
     val_y, test_y = labels[rows["validation"]], labels[rows["test"]]
     results = {}
     for name, parts in HEADS.items():
-        head = heads.fit(rows["train"], parts)
-        threshold = choose_threshold(val_y, _sigmoid(head(f["clean"][rows["validation"]])))
+        head = fitted[name]
+        threshold = choose_threshold(val_y, expit(head(f["clean"][rows["validation"]])))
         clean = head(f["clean"][rows["test"]])
-        decided = _sigmoid(clean) >= threshold
+        decided = expit(clean) >= threshold
         base = balanced_accuracy_score(test_y, decided)
         r = {"test_roc_auc": roc_auc_score(test_y, clean), "balanced_accuracy": base}
         for d in DEGRADED:
             logits = head(f[f"test_{d}"])
-            now = _sigmoid(logits) >= threshold
+            now = expit(logits) >= threshold
             r[d] = {
                 "roc_auc": roc_auc_score(test_y, logits),
                 "ba_change": balanced_accuracy_score(test_y, now) - base,
@@ -185,15 +187,16 @@ def alone(heads: Heads, rows: dict, groups: list[list[str]], sources) -> dict:
         r["held_out_groups"] = []
         for group in groups:
             held = np.isin(sources, group)
-            fitted = heads.fit(np.flatnonzero(~held), parts)
-            r["held_out_groups"].append(roc_auc_score(labels[held], fitted(f["clean"][held])))
+            without = heads.fit(np.flatnonzero(~held), parts)
+            r["held_out_groups"].append(roc_auc_score(labels[held], without(f["clean"][held])))
         results[name] = r
-        print(f"fitted {name}", file=sys.stderr, flush=True)
+        print(f"measured {name}", file=sys.stderr, flush=True)
     return results
 
 
-def blends(heads: Heads, rows: dict, pairs: dict) -> dict:
-    """Part 2: heads blended with the run's fine-tuned logit, or beside its own blend."""
+def blends(heads: Heads, fitted: dict, rows: dict, pairs: dict) -> dict:
+    """Part 2: the heads ``fitted`` on the training split, blended with the run's fine-tuned
+    logit, or beside its own blend."""
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
@@ -211,7 +214,7 @@ def blends(heads: Heads, rows: dict, pairs: dict) -> dict:
         for name, parts in HEADS.items():
             if first_name != "fine-tuned" and parts == ("early",):
                 continue
-            head = heads.fit(rows["train"], parts)
+            head = fitted[name]
 
             def pair(split: str, degraded: str = "", head=head, first=first):
                 key = f"{split}_{degraded}" if degraded else split
@@ -233,7 +236,7 @@ def blends(heads: Heads, rows: dict, pairs: dict) -> dict:
 
 
 def seed_spread(heads: Heads, rows: dict, groups, sources) -> dict:
-    """Part 3: the early head alone, fitted with ``SEEDS`` seeds."""
+    """Part 3: the early head alone, fitted with ``SEEDS`` seeds (0 is part 1's)."""
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
@@ -269,12 +272,6 @@ def run_pairs(run_dir: Path, data: Path, features: dict) -> dict:
     }
 
 
-def _sigmoid(logits):
-    import numpy as np
-
-    return 1 / (1 + np.exp(-logits))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path)
@@ -295,10 +292,11 @@ def main() -> None:
     sources = np.array([metadata[k]["source"] for k in features["keys"]])
     groups = json.loads(args.lso_groups.read_text())
     heads = Heads(features)
+    fitted = {name: heads.fit(rows["train"], parts) for name, parts in HEADS.items()}
 
     results = {"deep_copy_weights": deep_copy_weights()}
-    results["alone"] = alone(heads, rows, groups, sources)
-    results["blends"] = blends(heads, rows, run_pairs(args.run, args.data, features))
+    results["alone"] = alone(heads, fitted, rows, groups, sources)
+    results["blends"] = blends(heads, fitted, rows, run_pairs(args.run, args.data, features))
     results["seeds"] = seed_spread(heads, rows, groups, sources)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(report(results))

@@ -139,21 +139,12 @@ def extract(data: Path, splits_path: Path, cache: Path) -> dict:
 def fit_head(x, y, hidden: int):
     """The texture head of ``training.model`` fitted on features ``x``: a function from
     features to its probability of AI."""
-    import numpy as np
+    from scipy.special import expit
 
-    from training.model import fit_texture_layers
+    from training.model import fit_texture_layers, texture_logits
 
     layers = fit_texture_layers(x, y, hidden)
-
-    def probability(features):
-        h = features
-        for i, (kernel, bias) in enumerate(layers):
-            h = h @ kernel + bias
-            if i < len(layers) - 1:
-                h = np.maximum(h, 0)
-        return 1 / (1 + np.exp(-h.reshape(-1)))
-
-    return probability
+    return lambda features: expit(texture_logits(layers, features))
 
 
 def score(features: dict, copies: tuple[str, ...], stages: tuple[int, ...], hidden: int) -> dict:

@@ -181,6 +181,16 @@ def fit_texture_layers(
     return layers
 
 
+def texture_logits(layers: list[tuple[np.ndarray, np.ndarray]], features: np.ndarray) -> np.ndarray:
+    """The logits of ``fit_texture_layers``' layers on ``features``, in NumPy (ReLU between)."""
+    h = features
+    for i, (kernel, bias) in enumerate(layers):
+        h = h @ kernel + bias
+        if i < len(layers) - 1:
+            h = np.maximum(h, 0)
+    return h.reshape(-1)
+
+
 def set_texture_weight(model: keras.Model, weight: float) -> None:
     """Make the blend ``(1 - weight) * logit + weight * texture_logit`` (uncalibrated)."""
     model.get_layer(BLEND_LAYER).set_weights(
