@@ -32,9 +32,9 @@ def extract_features(samples, size: int = 224, pooling: str = "head"):
 
     import numpy as np
 
-    from training.backbones.efficientnet_lite import imagenet_model
-    from training.pipeline import eval_dataset
-    from training.progress import progress
+    from aiorhuman.training.backbones.efficientnet_lite import imagenet_model
+    from aiorhuman.training.pipeline import eval_dataset
+    from aiorhuman.training.progress import progress
 
     model = imagenet_model(size, pooling=pooling)
     dataset = eval_dataset(samples, size, 32)
@@ -64,7 +64,7 @@ def main() -> None:
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    from training.data import find_metadata, load_labelled, load_metadata
+    from aiorhuman.training.data import find_metadata, load_labelled, load_metadata
 
     args.out.mkdir(parents=True, exist_ok=True)
     samples, _ = load_labelled(args.data)

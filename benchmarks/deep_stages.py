@@ -54,7 +54,7 @@ def stage_statistics_model():
     """Frozen ImageNet Lite0 giving the output of each of its 7 stages and the pooled head."""
     import tf_keras as keras
 
-    from training.backbones.efficientnet_lite import STAGES, imagenet_model
+    from aiorhuman.training.backbones.efficientnet_lite import STAGES, imagenet_model
 
     model = imagenet_model(224, pooling="stages")
     stages = [model.get_layer(f"stage{i}_pool").input for i in range(len(STAGES))]
@@ -63,7 +63,7 @@ def stage_statistics_model():
 
 def deep_copy_weights() -> int:
     """Weights in Lite0's stages 6 and 7: what a frozen copy of them would add."""
-    from training.backbones.efficientnet_lite import STAGES, imagenet_model
+    from aiorhuman.training.backbones.efficientnet_lite import STAGES, imagenet_model
 
     model = imagenet_model(224)
     first = sum(repeats for *_, repeats in STAGES[:TEXTURE_STAGES])
@@ -83,10 +83,10 @@ def extract(data: Path, run: Path, cache: Path) -> dict:
 
     if cache.is_file():
         return dict(np.load(cache))
-    from training.data import load_labelled
-    from training.degrade import DEGRADATIONS
-    from training.pipeline import degraded_dataset, eval_dataset, web_copies_dataset
-    from training.progress import progress
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.degrade import DEGRADATIONS
+    from aiorhuman.training.pipeline import degraded_dataset, eval_dataset, web_copies_dataset
+    from aiorhuman.training.progress import progress
 
     samples, _ = load_labelled(data, check=False)
     by_key = {s.key: s for s in samples}
@@ -124,7 +124,7 @@ def columns(parts: tuple[str, ...]):
     """Column indices of the feature parts ``parts`` (of ``early``, ``deep``, ``head``)."""
     import numpy as np
 
-    from training.backbones.efficientnet_lite import FEATURES, STAGES
+    from aiorhuman.training.backbones.efficientnet_lite import FEATURES, STAGES
 
     widths = [2 * s[3] for s in STAGES]
     early = sum(widths[:TEXTURE_STAGES])
@@ -147,7 +147,7 @@ class Heads:
         """A function from feature rows to the head's logits."""
         import numpy as np
 
-        from training.model import fit_texture_layers, texture_logits
+        from aiorhuman.training.model import fit_texture_layers, texture_logits
 
         cols = columns(parts)
         web = [self.f["web"][p * self.n + rows] for p in range(PASSES)]
@@ -164,7 +164,7 @@ def alone(heads: Heads, fitted: dict, rows: dict, groups: list[list[str]], sourc
     from scipy.special import expit
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-    from training.metrics import choose_threshold
+    from aiorhuman.training.metrics import choose_threshold
 
     f, labels = heads.f, heads.f["labels"]
     val_y, test_y = labels[rows["validation"]], labels[rows["test"]]
@@ -200,7 +200,7 @@ def blends(heads: Heads, fitted: dict, rows: dict, pairs: dict) -> dict:
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-    from training.blend import calibrated_blend
+    from aiorhuman.training.blend import calibrated_blend
 
     f, labels = heads.f, heads.f["labels"]
     val_y, test_y = labels[rows["validation"]], labels[rows["test"]]
@@ -256,9 +256,9 @@ def run_pairs(run_dir: Path, data: Path, features: dict) -> dict:
     (the test split also at JPEG 40), and its texture weight."""
     from texture_weight import pair_logits
 
-    from training.data import load_labelled
-    from training.degrade import DEGRADATIONS
-    from training.runs import load_run
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.degrade import DEGRADATIONS
+    from aiorhuman.training.runs import load_run
 
     run = load_run(run_dir)
     by_key = {s.key: s for s in load_labelled(data, check=False)[0]}
@@ -282,7 +282,7 @@ def main() -> None:
 
     import numpy as np
 
-    from training.data import find_metadata, load_metadata
+    from aiorhuman.training.data import find_metadata, load_metadata
 
     features = extract(args.data, args.run, args.out / "features.npz")
     index = {k: i for i, k in enumerate(features["keys"])}

@@ -24,8 +24,8 @@ C = 0.003
 
 def run_probabilities(run_dir: Path, samples) -> list[float]:
     """The run's (fine-tuned) model's probabilities for ``samples``."""
-    from training.pipeline import eval_dataset
-    from training.runs import load_run
+    from aiorhuman.training.pipeline import eval_dataset
+    from aiorhuman.training.runs import load_run
 
     run = load_run(run_dir)
     data = eval_dataset(samples, run.config.input_size, 32)
@@ -46,7 +46,7 @@ def main() -> None:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from training.data import load_labelled
+    from aiorhuman.training.data import load_labelled
 
     samples, _ = load_labelled(args.data, check=False)
     by_key = {s.key: s for s in samples}

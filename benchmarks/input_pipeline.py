@@ -29,12 +29,12 @@ def main() -> None:
     import numpy as np
     import tf_keras as keras
 
-    from training.augment import AugmentConfig
-    from training.backbones import fine_tune_layers
-    from training.config import TrainConfig
-    from training.data import load_labelled
-    from training.model import backbone_of, build_classifier
-    from training.pipeline import training_dataset
+    from aiorhuman.training.augment import AugmentConfig
+    from aiorhuman.training.backbones import fine_tune_layers
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.model import backbone_of, build_classifier
+    from aiorhuman.training.pipeline import training_dataset
 
     samples, _ = load_labelled(args.data, check=False)
     samples = samples[: args.images]

@@ -74,7 +74,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from training.data import find_metadata, load_labelled, load_metadata
+    from aiorhuman.training.data import find_metadata, load_labelled, load_metadata
 
     samples, _ = load_labelled(args.data, check=False)
     labels = {s.key: s.label for s in samples}
@@ -95,7 +95,7 @@ def main() -> None:
                 [
                     sys.executable,
                     "-m",
-                    "training.train",
+                    "aiorhuman.training.train",
                     "--data",
                     str(args.data),
                     "--out",
@@ -110,7 +110,7 @@ def main() -> None:
                 [
                     sys.executable,
                     "-m",
-                    "training.evaluate",
+                    "aiorhuman.training.evaluate",
                     "--model",
                     str(run),
                     "--data",

@@ -84,7 +84,7 @@ def main() -> None:
 
     import numpy as np
 
-    from bundle import load_bundle
+    from aiorhuman.bundle import load_bundle
 
     paths = photo_paths()
     encoded = [served(p) for p in paths]

@@ -64,7 +64,7 @@ def pick_images(
 def pixels_of(paths: list[Path], size: int) -> np.ndarray:
     import tensorflow as tf
 
-    from training.preprocess import preprocess_bytes
+    from aiorhuman.training.preprocess import preprocess_bytes
 
     return np.stack([preprocess_bytes(tf.constant(p.read_bytes()), size).numpy() for p in paths])
 
@@ -102,8 +102,8 @@ def measure(
 ) -> list[Row]:
     from sklearn.metrics import roc_auc_score
 
-    from bundle import load_bundle, verdict
-    from convert.jsparity import run_tfjs
+    from aiorhuman.bundle import load_bundle, verdict
+    from aiorhuman.convert.jsparity import run_tfjs
 
     rows, reference = [], None
     for quantize in QUANTIZATIONS:
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="also write the markdown table here")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from training.runs import load_run
+    from aiorhuman.training.runs import load_run
 
     args.work.mkdir(parents=True, exist_ok=True)
     paths, labels = pick_images(args.run, args.data, args.count)

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data import IMAGE_SUFFIXES, Sample
-from training.ray_engine import _decoder, score_with_ray
-from training.scoring import _read, open_model, score_samples
+from aiorhuman.batch.ray_engine import _decoder, score_with_ray
+from aiorhuman.batch.scoring import _read, open_model, score_samples
+from aiorhuman.training.data import IMAGE_SUFFIXES, Sample
 
 
 def timed(fn) -> float:

@@ -67,7 +67,15 @@ def free_port() -> int:
 
 
 def start_server(model_dir: Path, port: int, extra: list[str]) -> subprocess.Popen:
-    command = [sys.executable, "-m", "server", "--model", str(model_dir), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "aiorhuman.server",
+        "--model",
+        str(model_dir),
+        "--port",
+        str(port),
+    ]
     process = subprocess.Popen(
         command + extra,
         cwd=ROOT,
@@ -158,7 +166,7 @@ def main() -> None:
     }
     try:
         load(port, image, 4, 64)  # warm the server up
-        from bundle import load_bundle
+        from aiorhuman.bundle import load_bundle
 
         bundle = load_bundle(args.model)
         single = raw_throughput(bundle, image, 1, args.raw_seconds / 2)

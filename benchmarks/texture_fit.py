@@ -68,11 +68,11 @@ def extract(data: Path, splits_path: Path, cache: Path) -> dict:
     import numpy as np
 
     out = dict(np.load(cache)) if cache.is_file() else {}
-    from training.augment import AugmentConfig
-    from training.backbones.efficientnet_lite import FEATURES, imagenet_model
-    from training.data import load_labelled
-    from training.degrade import DEGRADATIONS
-    from training.pipeline import (
+    from aiorhuman.training.augment import AugmentConfig
+    from aiorhuman.training.backbones.efficientnet_lite import FEATURES, imagenet_model
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.degrade import DEGRADATIONS
+    from aiorhuman.training.pipeline import (
         degraded_dataset,
         eval_dataset,
         training_dataset,
@@ -141,7 +141,7 @@ def fit_head(x, y, hidden: int):
     features to its probability of AI."""
     from scipy.special import expit
 
-    from training.model import fit_texture_layers, texture_logits
+    from aiorhuman.training.model import fit_texture_layers, texture_logits
 
     layers = fit_texture_layers(x, y, hidden)
     return lambda features: expit(texture_logits(layers, features))
@@ -152,7 +152,7 @@ def score(features: dict, copies: tuple[str, ...], stages: tuple[int, ...], hidd
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-    from training.metrics import choose_threshold
+    from aiorhuman.training.metrics import choose_threshold
 
     columns = stage_columns(stages)
     x = np.concatenate([features[f"train_{c}"][:, columns] for c in copies])
@@ -197,7 +197,7 @@ def held_out_groups(features: dict, data: Path, splits_path: Path, folds: int = 
     from leave_sources_out import source_groups
     from sklearn.metrics import roc_auc_score
 
-    from training.data import find_metadata, load_metadata
+    from aiorhuman.training.data import find_metadata, load_metadata
 
     splits = json.loads(splits_path.read_text())
     sources = {k: row["source"] for k, row in load_metadata(find_metadata(data)).items()}

@@ -18,8 +18,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from training.blend import WEIGHTS as CHOICES
-from training.blend import calibrated_blend, weigh
+from aiorhuman.training.blend import WEIGHTS as CHOICES
+from aiorhuman.training.blend import calibrated_blend, weigh
 
 WEIGHTS = (0.0, *CHOICES)
 JPEGS = ("jpeg_q60", "jpeg_q40")
@@ -28,8 +28,8 @@ MIN_SOURCE_IMAGES = 10
 
 def pair_logits(run, samples, degrade=None):
     """``[N, 2]``: the fine-tuned and texture logits of ``samples`` (optionally degraded)."""
-    from training.model import logit_pairs
-    from training.pipeline import degraded_dataset, eval_dataset
+    from aiorhuman.training.model import logit_pairs
+    from aiorhuman.training.pipeline import degraded_dataset, eval_dataset
 
     size = run.config.input_size
     if degrade is None:
@@ -47,9 +47,9 @@ def main() -> None:
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-    from training.data import load_labelled
-    from training.degrade import DEGRADATIONS
-    from training.runs import load_run
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.degrade import DEGRADATIONS
+    from aiorhuman.training.runs import load_run
 
     samples, _ = load_labelled(args.data, check=False)
     by_key = {s.key: s for s in samples}
@@ -90,8 +90,8 @@ def held_out_by_weight(lso: Path, data: Path, split) -> None:
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from training.data import find_metadata, load_metadata
-    from training.runs import load_run
+    from aiorhuman.training.data import find_metadata, load_metadata
+    from aiorhuman.training.runs import load_run
 
     sources = {k: row["source"] for k, row in load_metadata(find_metadata(data)).items()}
     right: dict[float, dict[str, list[bool]]] = {w: {} for w in WEIGHTS}

@@ -37,10 +37,10 @@ def main() -> None:
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score
 
-    from training.data import load_labelled
-    from training.metrics import choose_threshold
-    from training.pipeline import eval_dataset
-    from training.runs import load_run
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.metrics import choose_threshold
+    from aiorhuman.training.pipeline import eval_dataset
+    from aiorhuman.training.runs import load_run
 
     run = load_run(args.run)
     samples, _ = load_labelled(args.data, check=False)
@@ -71,7 +71,7 @@ def main() -> None:
 
 def bootstrap_thresholds(labels, probs, rng, draws: int) -> list[float]:
     """``choose_threshold`` on each of ``draws`` bootstrap redraws of (labels, probs)."""
-    from training.metrics import choose_threshold
+    from aiorhuman.training.metrics import choose_threshold
 
     thresholds = []
     for _ in range(draws):
@@ -92,7 +92,7 @@ def compare_rules_on_halves(labels, probs) -> None:
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score
 
-    from training.metrics import MAX_FALSE_POSITIVE_RATE, choose_threshold
+    from aiorhuman.training.metrics import MAX_FALSE_POSITIVE_RATE, choose_threshold
 
     rng = np.random.default_rng(1)
     rules = {

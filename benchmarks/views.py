@@ -35,12 +35,12 @@ def main() -> None:
     import tensorflow as tf
     from sklearn.metrics import balanced_accuracy_score
 
-    from bundle import verdict
-    from training.data import load_labelled
-    from training.degrade import DEGRADATIONS
-    from training.preprocess import decode_image, resize_and_crop
-    from training.progress import progress
-    from training.runs import load_run
+    from aiorhuman.bundle import verdict
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.degrade import DEGRADATIONS
+    from aiorhuman.training.preprocess import decode_image, resize_and_crop
+    from aiorhuman.training.progress import progress
+    from aiorhuman.training.runs import load_run
 
     run = load_run(args.run)
     size, band = run.config.input_size, run.decision["unsure_band"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from bundle.card import BundleError, read_card, verdict, verify_files
+from aiorhuman.bundle.card import BundleError, read_card, verdict, verify_files
 
 
 @dataclass

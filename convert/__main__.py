@@ -1,5 +1,5 @@
 """``python -m convert``: the same as ``aiorhuman-convert``."""
 
-from convert.cli import main
+from aiorhuman.convert.cli import main
 
 main()

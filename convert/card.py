@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bundle.card import CARD_VERSION, sha256_file
-from training.preprocess import PREPROCESSING_SPEC
-from training.runs import Run
+from aiorhuman.bundle.card import CARD_VERSION, sha256_file
+from aiorhuman.training.preprocess import PREPROCESSING_SPEC
+from aiorhuman.training.runs import Run
 
 LABELS = {"0": "human", "1": "ai"}
 BACKBONE_WEIGHTS = {

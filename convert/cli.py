@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from convert.quantization import QUANTIZATIONS
+from aiorhuman.convert.quantization import QUANTIZATIONS
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -92,7 +92,7 @@ def _peak_memory_mb() -> float:
 
 
 def export(args: argparse.Namespace) -> Path:
-    from convert.export import export_bundle
+    from aiorhuman.convert.export import export_bundle
 
     started = time.perf_counter()
     out = export_bundle(
@@ -110,8 +110,8 @@ def export(args: argparse.Namespace) -> Path:
 
 
 def verify(bundle_dir: Path, args: argparse.Namespace) -> bool:
-    from convert.samples import folder_samples
-    from convert.verify import verify_bundle, write_report
+    from aiorhuman.convert.samples import folder_samples
+    from aiorhuman.convert.verify import verify_bundle, write_report
 
     images = folder_samples(args.images, args.limit) if args.images else None
     backends = tuple(b for b in args.backends.split(",") if b)
@@ -127,12 +127,12 @@ def verify(bundle_dir: Path, args: argparse.Namespace) -> bool:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     _quiet_tensorflow()
-    from bundle import BundleError
-    from convert.jsparity import JsParityError
-    from convert.tfjs import ConversionError
+    from aiorhuman.bundle import BundleError
+    from aiorhuman.convert.jsparity import JsParityError
+    from aiorhuman.convert.tfjs import ConversionError
 
     if args.annotate is not None:
-        from convert.card import record_evaluation
+        from aiorhuman.convert.card import record_evaluation
 
         record_evaluation(args.annotate, read_evaluation(args.evaluation))
         print(f"recorded {args.evaluation} in {args.annotate}/card.json", file=sys.stderr)

@@ -6,10 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
-from convert.card import build_card, file_hashes, model_card_markdown
-from convert.serving import PIXELS_SIGNATURE, save_serving_model
-from convert.tfjs import convert_to_tfjs
-from training.runs import load_run
+from aiorhuman.convert.card import build_card, file_hashes, model_card_markdown
+from aiorhuman.convert.serving import PIXELS_SIGNATURE, save_serving_model
+from aiorhuman.convert.tfjs import convert_to_tfjs
+from aiorhuman.training.runs import load_run
 
 SAVED_MODEL_DIR = "saved_model"
 TFJS_DIR = "tfjs"

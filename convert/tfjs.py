@@ -6,8 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from convert.quantization import quantization_map
-from convert.unfuse import safe_fusion, unsafe_fusions
+from aiorhuman.convert.quantization import quantization_map
+from aiorhuman.convert.unfuse import safe_fusion, unsafe_fusions
 
 SHARD_BYTES = 4 * 1024 * 1024
 

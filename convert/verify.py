@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from bundle import load_bundle
-from bundle.model import Bundle
-from convert.jsparity import BACKENDS, run_tfjs
-from convert.samples import default_variants, reference_decode, skimage_samples
-from training.preprocess import preprocess_bytes, resize_and_crop
+from aiorhuman.bundle import load_bundle
+from aiorhuman.bundle.model import Bundle
+from aiorhuman.convert.jsparity import BACKENDS, run_tfjs
+from aiorhuman.convert.samples import default_variants, reference_decode, skimage_samples
+from aiorhuman.training.preprocess import preprocess_bytes, resize_and_crop
 
 # Largest |probability difference| allowed between the SavedModel and TF.js, per quantization
 # of the TF.js weights (justified in docs/convert.md from measured figures).
@@ -108,7 +108,7 @@ def keras_check(
     run_dir = run_dir or Path(bundle.card.get("run", {}).get("path", ""))
     if not (run_dir / "config.json").is_file():
         return Check(name, None, KERAS_TOLERANCE, error=f"run not found ({run_dir}); pass --run")
-    from training.runs import load_run
+    from aiorhuman.training.runs import load_run
 
     keras_probs = load_run(run_dir).model(pixels, training=False).numpy().reshape(-1)
     return Check(name, float(np.abs(keras_probs - expected).max()), KERAS_TOLERANCE)

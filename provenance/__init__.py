@@ -4,7 +4,7 @@
 the model's verdict. Neither raises on bad metadata.
 """
 
-from provenance.combine import final_verdict, read_provenance
-from provenance.limits import DEFAULT_LIMITS, Limits
+from aiorhuman.provenance.combine import final_verdict, read_provenance
+from aiorhuman.provenance.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "final_verdict", "read_provenance"]

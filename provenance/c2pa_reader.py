@@ -15,7 +15,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from provenance.text import clip, is_ai_type, is_camera_type, short_type
+from aiorhuman.provenance.text import clip, is_ai_type, is_camera_type, short_type
 
 OFFLINE_SETTINGS = {
     "verify": {

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from provenance import c2pa_reader
-from provenance.containers import find_blocks
-from provenance.exif import exif_signals, parse_tiff
-from provenance.limits import DEFAULT_LIMITS, Budget, Limits
-from provenance.png_text import png_text_signals
-from provenance.xmp import xmp_signal
+from aiorhuman.provenance import c2pa_reader
+from aiorhuman.provenance.containers import find_blocks
+from aiorhuman.provenance.exif import exif_signals, parse_tiff
+from aiorhuman.provenance.limits import DEFAULT_LIMITS, Budget, Limits
+from aiorhuman.provenance.png_text import png_text_signals
+from aiorhuman.provenance.xmp import xmp_signal
 
 
 def empty() -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 
-from provenance.limits import Budget, Limits
+from aiorhuman.provenance.limits import Budget, Limits
 
 XMP_JPEG_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_PNG_KEYWORD = "XML:com.adobe.xmp"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from provenance.text import clip
+from aiorhuman.provenance.text import clip
 
 MAX_ENTRIES = 512
 _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 9: 4, 10: 8, 13: 4}

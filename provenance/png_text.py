@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from provenance.text import clip
+from aiorhuman.provenance.text import clip
 
 SD_WEBUI = "Stable Diffusion web UI"
 COMFYUI = "ComfyUI"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from provenance.text import clip, is_ai_type, is_camera_type, short_type
+from aiorhuman.provenance.text import clip, is_ai_type, is_camera_type, short_type
 
 _PATTERNS = (
     re.compile(r'Iptc4xmpExt:DigitalSourceType\s*=\s*["\']([^"\']*)["\']'),

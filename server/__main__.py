@@ -1,5 +1,5 @@
 """``python -m server``: the same as ``aiorhuman-serve``."""
 
-from server.cli import main
+from aiorhuman.server.cli import main
 
 main()

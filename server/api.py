@@ -6,12 +6,12 @@ import time
 
 from flask import Blueprint, Response, g, json, jsonify, request
 
-from provenance import final_verdict, read_provenance
-from server.fetch import fetch
-from server.metrics import CONTENT_TYPE
-from server.problems import Problem
-from server.scoring import Timings
-from server.state import current
+from aiorhuman.provenance import final_verdict, read_provenance
+from aiorhuman.server.fetch import fetch
+from aiorhuman.server.metrics import CONTENT_TYPE
+from aiorhuman.server.problems import Problem
+from aiorhuman.server.scoring import Timings
+from aiorhuman.server.state import current
 
 # A JSON body holds one URL; anything bigger than this is not a request we understand.
 MAX_JSON_BYTES = 16 * 1024

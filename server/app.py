@@ -11,13 +11,13 @@ from flask import Flask, Response, g, json, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server.api import api
-from server.auth import key_id, presented_key
-from server.logs import ACCESS, ERRORS
-from server.model import Model
-from server.problems import CATALOGUE, Problem
-from server.settings import Settings
-from server.state import build_server, current
+from aiorhuman.server.api import api
+from aiorhuman.server.auth import key_id, presented_key
+from aiorhuman.server.logs import ACCESS, ERRORS
+from aiorhuman.server.model import Model
+from aiorhuman.server.problems import CATALOGUE, Problem
+from aiorhuman.server.settings import Settings
+from aiorhuman.server.state import build_server, current
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _HTTP_SLUGS = {

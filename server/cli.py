@@ -7,8 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from server import settings as settings_module
-from server.logs import config_dict
+from aiorhuman.server import settings as settings_module
+from aiorhuman.server.logs import config_dict
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -24,20 +24,20 @@ def main(argv: Sequence[str] | None = None) -> None:
             "(give --model PATH)"
         )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not JSON
-    from bundle import BundleError, read_card, verify_files
+    from aiorhuman.bundle import BundleError, read_card, verify_files
 
     try:
         verify_files(settings.model, read_card(settings.model))
     except BundleError as exc:
         sys.exit(f"aiorhuman-serve: cannot serve this model bundle: {exc}")
     if settings.dev:
-        from server.app import create_app
-        from server.model import load_model
+        from aiorhuman.server.app import create_app
+        from aiorhuman.server.model import load_model
 
         logging.config.dictConfig(config_dict())
         app = create_app(settings, load_model(settings.model, settings.max_batch, False))
         app.run(settings.host, settings.port, threaded=True)
     else:
-        from server.gunicorn_app import GunicornServer
+        from aiorhuman.server.gunicorn_app import GunicornServer
 
         GunicornServer(settings).run()

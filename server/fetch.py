@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from server.addresses import IPAddress, IPNetwork, is_allowed
-from server.problems import Problem
+from aiorhuman.server.addresses import IPAddress, IPNetwork, is_allowed
+from aiorhuman.server.problems import Problem
 
 MAX_URL_LENGTH = 2048
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)

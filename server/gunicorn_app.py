@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
-from server.logs import config_dict
-from server.settings import Settings
+from aiorhuman.server.logs import config_dict
+from aiorhuman.server.settings import Settings
 
 
 def bind_address(host: str, port: int) -> str:
@@ -48,8 +48,8 @@ class GunicornServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from server.app import create_app
-        from server.model import load_model
+        from aiorhuman.server.app import create_app
+        from aiorhuman.server.model import load_model
 
         # The bundle's hashes were checked before the fork.
         model = load_model(self.settings.model, self.settings.max_batch, check_hashes=False)

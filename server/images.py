@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from server import structure
-from server.problems import Problem
+from aiorhuman.server import structure
+from aiorhuman.server.problems import Problem
 
 MODEL_FORMATS = ("JPEG", "PNG", "GIF", "BMP")  # decoded by the SavedModel itself
 PILLOW_FORMATS = ("WEBP", "AVIF")  # decoded by Pillow, then given to the model as PNG

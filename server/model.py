@@ -80,7 +80,7 @@ class BundleModel:
 
 def load_model(path: Path, max_batch: int, check_hashes: bool = True) -> BundleModel:
     """Load a bundle and warm it up, so that no request pays for the first calls."""
-    from bundle import load_bundle
+    from aiorhuman.bundle import load_bundle
 
     model = BundleModel(load_bundle(path, check_hashes=check_hashes))
     model.warm_up(max_batch)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.problems import MEDIA_TYPE as PROBLEM_TYPE
-from server.settings import Settings
+from aiorhuman.server.problems import MEDIA_TYPE as PROBLEM_TYPE
+from aiorhuman.server.settings import Settings
 
 IMAGE_TYPES = (
     "image/jpeg",

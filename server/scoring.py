@@ -6,10 +6,10 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from server import images
-from server.batcher import Batcher, Outcome, Overloaded
-from server.model import UnreadableImage
-from server.problems import Problem
+from aiorhuman.server import images
+from aiorhuman.server.batcher import Batcher, Outcome, Overloaded
+from aiorhuman.server.model import UnreadableImage
+from aiorhuman.server.problems import Problem
 
 
 @dataclass

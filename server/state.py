@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from server import images, openapi
-from server.addresses import parse_networks
-from server.auth import KeyCheck
-from server.batcher import Batcher
-from server.cors import Cors
-from server.fetch import FetchPolicy
-from server.metrics import Metrics
-from server.model import Model
-from server.ratelimit import RateLimiter
-from server.scoring import Scorer
-from server.settings import Settings
+from aiorhuman.server import images, openapi
+from aiorhuman.server.addresses import parse_networks
+from aiorhuman.server.auth import KeyCheck
+from aiorhuman.server.batcher import Batcher
+from aiorhuman.server.cors import Cors
+from aiorhuman.server.fetch import FetchPolicy
+from aiorhuman.server.metrics import Metrics
+from aiorhuman.server.model import Model
+from aiorhuman.server.ratelimit import RateLimiter
+from aiorhuman.server.scoring import Scorer
+from aiorhuman.server.settings import Settings
 
 
 @dataclass

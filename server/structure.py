@@ -7,7 +7,7 @@ decoded. These walks count them first and stop at a bound (422 beyond it).
 
 from __future__ import annotations
 
-from server.problems import Problem
+from aiorhuman.server.problems import Problem
 
 # JPEG segments before the first scan, PNG chunks before the image data: real files have < 50.
 MAX_SEGMENTS = 1000

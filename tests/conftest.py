@@ -27,8 +27,8 @@ def make_untrained_run(
     import tensorflow as tf
     import tf_keras as keras
 
-    from training.config import TrainConfig
-    from training.model import (
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.model import (
         LOGIT_LAYER,
         adapt_standardization,
         build_classifier,
@@ -61,7 +61,7 @@ def make_untrained_run(
 
 def write_run(out: Path, model, config) -> Path:
     """Write ``model`` and ``config`` as a finished run directory, as training would."""
-    from training.runs import WEIGHTS
+    from aiorhuman.training.runs import WEIGHTS
 
     model.save_weights(str(out / WEIGHTS))
     config.save(out / "config.json")
@@ -80,6 +80,6 @@ def tiny_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_run, tmp_path_factory) -> Path:
     """A bundle exported from ``tiny_run`` (SavedModel, TF.js float16, card.json)."""
-    from convert.export import export_bundle
+    from aiorhuman.convert.export import export_bundle
 
     return export_bundle(tiny_run, tmp_path_factory.mktemp("bundles") / "tiny", quantize="float16")

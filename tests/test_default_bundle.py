@@ -8,7 +8,7 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from bundle import load_bundle
+from aiorhuman.bundle import load_bundle
 from tests.images import encode
 
 DEFAULT = Path(__file__).resolve().parents[1] / "models" / "default"
@@ -39,7 +39,7 @@ def test_scores_real_photos_through_both_signatures(shipped):
     encoded = [encode(Image.fromarray(p), "JPEG", quality=92) for p in photos]
     from_bytes = shipped.predict_bytes(encoded)
     assert from_bytes.shape == (3,) and ((from_bytes >= 0) & (from_bytes <= 1)).all()
-    from training.preprocess import preprocess_bytes
+    from aiorhuman.training.preprocess import preprocess_bytes
 
     pixels = np.stack([preprocess_bytes(data, 224).numpy() for data in encoded])
     np.testing.assert_allclose(shipped.predict_pixels(pixels), from_bytes, atol=1e-5)
@@ -47,7 +47,7 @@ def test_scores_real_photos_through_both_signatures(shipped):
 
 
 def test_prediction_cli_uses_the_shipped_bundle(tmp_path):
-    from training.predict import main
+    from aiorhuman.batch.predict import main
 
     Image.fromarray(skimage.data.coffee()).save(tmp_path / "coffee.png")
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
@@ -61,7 +61,7 @@ def test_prediction_cli_uses_the_shipped_bundle(tmp_path):
 def test_a_tampered_copy_is_refused(tmp_path):
     import shutil
 
-    from bundle import BundleError
+    from aiorhuman.bundle import BundleError
 
     copy = shutil.copytree(DEFAULT, tmp_path / "copy")
     card = json.loads((copy / "card.json").read_text())

@@ -32,7 +32,7 @@ def calibrated_blend(
 ) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
     """The blend with ``weight``, Platt-calibrated on validation pairs, as a function from
     pairs to probabilities; and the threshold chosen on validation, as training does."""
-    from training.metrics import choose_threshold, fit_platt
+    from aiorhuman.training.metrics import choose_threshold, fit_platt
 
     scale, bias = fit_platt(labels, weigh(val_pairs, weight))
 

@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from training.augment import AugmentConfig
-from training.backbones import RESNET_HUB_HANDLE
+from aiorhuman.training.augment import AugmentConfig
+from aiorhuman.training.backbones import RESNET_HUB_HANDLE
 
 
 @dataclass

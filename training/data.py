@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from training.progress import progress
+from aiorhuman.training.progress import progress
 
 LABELS = {"0": 0, "1": 1, "human": 0, "ai": 1}
 FOLDER_LABELS = {"ai": 1, "1": 1, "human": 0, "0": 0}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data import Sample
+from aiorhuman.training.data import Sample
 
 
 def _select_split(model_path: Path, samples: list[Sample], split: str) -> list[Sample]:
@@ -37,7 +37,7 @@ def _select_split(model_path: Path, samples: list[Sample], split: str) -> list[S
 
 
 def _summarise(labels: np.ndarray, probs: np.ndarray, threshold: float, band: list[float]) -> dict:
-    from training.metrics import classification_metrics, verdict_counts
+    from aiorhuman.training.metrics import classification_metrics, verdict_counts
 
     result = classification_metrics(labels, probs, threshold)
     result["verdicts"] = verdict_counts(probs, band)
@@ -55,10 +55,10 @@ def evaluate(
     batch_size: int,
 ) -> dict:
     """Evaluate and write ``evaluation.json``, ``evaluation.md`` and plots into ``out``."""
-    from training import plots
-    from training.data import find_metadata, load_labelled, load_metadata
-    from training.degrade import DEGRADATIONS
-    from training.scoring import open_model, score_samples
+    from aiorhuman.batch.scoring import open_model, score_samples
+    from aiorhuman.training import plots
+    from aiorhuman.training.data import find_metadata, load_labelled, load_metadata
+    from aiorhuman.training.degrade import DEGRADATIONS
 
     out.mkdir(parents=True, exist_ok=True)
     scorer = open_model(model_path)
@@ -190,7 +190,7 @@ def render_markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training.degrade import DEGRADATIONS
+    from aiorhuman.training.degrade import DEGRADATIONS
 
     p = argparse.ArgumentParser(prog="aiorhuman-evaluate", description=__doc__.splitlines()[0])
     p.add_argument("--model", required=True, type=Path, help="run directory or bundle folder")

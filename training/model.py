@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import tf_keras as keras
 
-from training.backbones import BackboneSpec, build_backbone
-from training.config import TrainConfig
+from aiorhuman.training.backbones import BackboneSpec, build_backbone
+from aiorhuman.training.config import TrainConfig
 
 BACKBONE_LAYER = "backbone"
 STANDARDIZE_LAYER = "standardize"
@@ -42,7 +42,7 @@ def build_classifier(config: TrainConfig) -> keras.Model:
     features = backbone(inputs, training=False)
     texture = None
     if config.pooling == "head+texture":
-        from training.backbones.efficientnet_lite import FEATURES
+        from aiorhuman.training.backbones.efficientnet_lite import FEATURES
 
         features, texture = features[:, :FEATURES], features[:, FEATURES:]
     if config.pooling == "stages":

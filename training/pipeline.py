@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
-from training.augment import AugmentConfig, augment
-from training.data import Sample
-from training.preprocess import decode_image, resize_and_crop
+from aiorhuman.training.augment import AugmentConfig, augment
+from aiorhuman.training.data import Sample
+from aiorhuman.training.preprocess import decode_image, resize_and_crop
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -74,7 +74,7 @@ def web_copies_dataset(
     iteration gives the same copies."""
     import random
 
-    from training.degrade import random_web_copy
+    from aiorhuman.training.degrade import random_web_copy
 
     def copies():
         rng = random.Random(seed)
@@ -89,7 +89,7 @@ def web_copies_dataset(
 
 
 def _encoded_dataset(generator, size: int, batch_size: int) -> tf.data.Dataset:
-    from training.preprocess import preprocess_bytes
+    from aiorhuman.training.preprocess import preprocess_bytes
 
     signature = (tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.float32))
     dataset = tf.data.Dataset.from_generator(generator, output_signature=signature)

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.metrics import roc_curve
 
-from training.metrics import reliability
+from aiorhuman.training.metrics import reliability
 
 
 def _save(fig, path: Path) -> Path:

@@ -31,12 +31,12 @@ def run_from_bundle(bundle_dir: Path, out: Path, data: str | None = None) -> Pat
     import tensorflow as tf
     from sklearn.metrics import roc_auc_score
 
-    from training.config import TrainConfig
-    from training.data import load_labelled
-    from training.model import build_classifier
-    from training.pipeline import eval_dataset
-    from training.runs import WEIGHTS
-    from training.train import split_samples, write_splits
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.model import build_classifier
+    from aiorhuman.training.pipeline import eval_dataset
+    from aiorhuman.training.runs import WEIGHTS
+    from aiorhuman.training.train import split_samples, write_splits
 
     card = json.loads((Path(bundle_dir) / "card.json").read_text())
     if "training_config" not in card:

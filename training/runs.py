@@ -22,8 +22,8 @@ from pathlib import Path
 
 import tf_keras as keras
 
-from training.config import TrainConfig
-from training.model import build_classifier
+from aiorhuman.training.config import TrainConfig
+from aiorhuman.training.model import build_classifier
 
 WEIGHTS = "model.weights.h5"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.data import Sample
+from aiorhuman.training.data import Sample
 
 
 def stratified_split(

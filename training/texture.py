@@ -32,7 +32,7 @@ def add_texture_head(
     """Write ``run_dir`` (a run or a bundle) with a newly fitted texture head of ``hidden``
     ReLU units (0: a logistic regression; None: training's default) as the run ``out``;
     return its metrics."""
-    from training.recover import is_bundle, run_from_bundle
+    from aiorhuman.training.recover import is_bundle, run_from_bundle
 
     if is_bundle(run_dir):
         with tempfile.TemporaryDirectory() as rebuilt:
@@ -43,11 +43,11 @@ def add_texture_head(
 
 
 def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int | None) -> dict:
-    from training.config import TrainConfig
-    from training.data import load_labelled
-    from training.model import LOGIT_LAYER, backbone_of, build_classifier
-    from training.runs import load_run
-    from training.train import finish
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.model import LOGIT_LAYER, backbone_of, build_classifier
+    from aiorhuman.training.runs import load_run
+    from aiorhuman.training.train import finish
 
     run = load_run(run_dir)
     if run.config.backbone != "efficientnet_lite0" or run.config.pooling == "stages":

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.runs import WEIGHTS, load_weights_into_new_model
+from aiorhuman.training.runs import WEIGHTS, load_weights_into_new_model
 
 # Texture statistics are what recompression changes most: the texture head is fitted on the
 # training images as they are plus this many passes of random web copies (rescaled and
@@ -61,8 +61,8 @@ def choose_strategy(name: str):
 
 def split_samples(config, samples: list) -> tuple[list, list, list]:
     """``(train, validation, test)`` as ``config`` splits ``samples``: deterministic per seed."""
-    from training.data import find_metadata, load_metadata
-    from training.splits import source_holdout, stratified_split
+    from aiorhuman.training.data import find_metadata, load_metadata
+    from aiorhuman.training.splits import source_holdout, stratified_split
 
     rest, test = samples, []
     if config.holdout_sources:
@@ -93,7 +93,7 @@ class _Trainer:
         import tensorflow as tf
         import tf_keras as keras
 
-        from training.data import load_labelled
+        from aiorhuman.training.data import load_labelled
 
         self.config, self.out = config, out
         self.keras = keras
@@ -121,7 +121,7 @@ class _Trainer:
         )
 
     def datasets(self):
-        from training.pipeline import eval_dataset, training_dataset
+        from aiorhuman.training.pipeline import eval_dataset, training_dataset
 
         c = self.config
         batch = c.batch_size * self.strategy.num_replicas_in_sync
@@ -235,10 +235,10 @@ def _finish(trainer: _Trainer) -> dict:
 def finish(out: Path, config, model, train, val, test) -> dict:
     """Fit the texture head (if any) on ``train``, calibrate on ``val``, choose threshold and
     band there, save the weights, and write metrics and plots (``test`` scored if given)."""
-    from training import metrics as m
-    from training import plots
-    from training.model import fit_texture_head, fold_calibration, fold_standardization
-    from training.pipeline import eval_dataset, web_copies_dataset
+    from aiorhuman.training import metrics as m
+    from aiorhuman.training import plots
+    from aiorhuman.training.model import fit_texture_head, fold_calibration, fold_standardization
+    from aiorhuman.training.pipeline import eval_dataset, web_copies_dataset
 
     fold_standardization(model)
     if config.pooling == "head+texture":
@@ -284,10 +284,10 @@ def finish(out: Path, config, model, train, val, test) -> dict:
 
 def _choose_texture_weight(model, val, val_data, val_labels, config) -> dict:
     """Set the blend's texture weight by ``training.blend``'s rule; return how it was chosen."""
-    from training.blend import choose_texture_weight
-    from training.degrade import jpeg
-    from training.model import logit_pairs, set_texture_weight
-    from training.pipeline import degraded_dataset
+    from aiorhuman.training.blend import choose_texture_weight
+    from aiorhuman.training.degrade import jpeg
+    from aiorhuman.training.model import logit_pairs, set_texture_weight
+    from aiorhuman.training.pipeline import degraded_dataset
 
     print("choosing the texture weight on validation, clean and at JPEG 40", file=sys.stderr)
     size, batch = config.input_size, config.batch_size
@@ -301,10 +301,10 @@ def _choose_texture_weight(model, val, val_data, val_labels, config) -> dict:
 
 def train(config, out: Path) -> dict:
     """Run (or resume) training into ``out``; returns the final metrics."""
-    from training import plots
-    from training.backbones import fine_tune_layers
-    from training.model import adapt_standardization, backbone_of, build_classifier
-    from training.pipeline import eval_dataset
+    from aiorhuman.training import plots
+    from aiorhuman.training.backbones import fine_tune_layers
+    from aiorhuman.training.model import adapt_standardization, backbone_of, build_classifier
+    from aiorhuman.training.pipeline import eval_dataset
 
     out.mkdir(parents=True, exist_ok=True)
     config.save(out / "config.json")
@@ -350,10 +350,10 @@ def train(config, out: Path) -> dict:
 
 
 def parse_args(argv: list[str] | None):
-    from training.augment import AugmentConfig
-    from training.backbones import BACKBONES
-    from training.backbones.efficientnet_lite import POOLINGS
-    from training.config import TrainConfig
+    from aiorhuman.training.augment import AugmentConfig
+    from aiorhuman.training.backbones import BACKBONES
+    from aiorhuman.training.backbones.efficientnet_lite import POOLINGS
+    from aiorhuman.training.config import TrainConfig
 
     d = TrainConfig()
     p = argparse.ArgumentParser(prog="aiorhuman-train", description=__doc__.splitlines()[0])
@@ -453,7 +453,7 @@ def parse_args(argv: list[str] | None):
 
 def main(argv: list[str] | None = None) -> None:
     config, args = parse_args(argv)
-    from training.config import TrainConfig
+    from aiorhuman.training.config import TrainConfig
 
     if (args.out / "config.json").is_file():
         state_path = args.out / "state.json"

@@ -103,8 +103,8 @@ def make_bundle(out: Path, images: Path, architecture: str = "tiny") -> Path:
     import tensorflow as tf
     import tf_keras as keras
 
-    from convert.serving import save_serving_model
-    from convert.tfjs import convert_to_tfjs
+    from aiorhuman.convert.serving import save_serving_model
+    from aiorhuman.convert.tfjs import convert_to_tfjs
 
     tf.keras.utils.set_random_seed(7)
     keras.utils.set_random_seed(7)
@@ -119,8 +119,8 @@ def make_bundle(out: Path, images: Path, architecture: str = "tiny") -> Path:
         model = keras.Model(inputs, outputs)
         quantize = "none"
     else:
-        from training.config import TrainConfig
-        from training.model import build_classifier
+        from aiorhuman.training.config import TrainConfig
+        from aiorhuman.training.model import build_classifier
 
         try:
             model = build_classifier(TrainConfig(backbone=architecture, weights="imagenet"))
@@ -129,7 +129,7 @@ def make_bundle(out: Path, images: Path, architecture: str = "tiny") -> Path:
         quantize = "float16"
     # Spread the outputs so that the test images fall on both sides of the unsure band:
     # standardise the logits over the test images.
-    from training.preprocess import preprocess_bytes
+    from aiorhuman.training.preprocess import preprocess_bytes
 
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)][-1]
     names = sorted(
@@ -178,7 +178,7 @@ def make_bundle(out: Path, images: Path, architecture: str = "tiny") -> Path:
 
 
 def python_scores(bundle_dir: Path, images: Path) -> dict:
-    from bundle import load_bundle
+    from aiorhuman.bundle import load_bundle
 
     bundle = load_bundle(bundle_dir)
     names = sorted(

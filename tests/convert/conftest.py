@@ -22,8 +22,8 @@ def make_resnet_run(out: Path, input_size: int = RESNET_SIZE, seed: int = 0) -> 
     """
     import tf_keras as keras
 
-    from training.config import TrainConfig
-    from training.model import build_classifier
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.model import build_classifier
 
     out.mkdir(parents=True, exist_ok=True)
     config = TrainConfig(
@@ -58,7 +58,7 @@ def resnet_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def resnet_bundle(resnet_run, tmp_path_factory) -> Path:
     """``resnet_run`` exported with float32 TF.js weights, so parity is tight."""
-    from convert.export import export_bundle
+    from aiorhuman.convert.export import export_bundle
 
     return export_bundle(resnet_run, tmp_path_factory.mktemp("bundles") / "resnet", quantize="none")
 

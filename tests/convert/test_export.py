@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from bundle import load_bundle
+from aiorhuman.bundle import load_bundle
 from tests.images import encode, noisy_image, smooth_image
 
 
@@ -26,8 +26,8 @@ def test_bundle_layout_and_card(tiny_bundle):
 
 
 def test_bundle_predicts_bytes_and_pixels(tiny_bundle, tiny_run):
-    from training.preprocess import preprocess_bytes
-    from training.runs import load_run
+    from aiorhuman.training.preprocess import preprocess_bytes
+    from aiorhuman.training.runs import load_run
 
     bundle = load_bundle(tiny_bundle)
     images = [encode(smooth_image(1)), encode(noisy_image(2), "JPEG", quality=90)]
@@ -42,7 +42,7 @@ def test_bundle_predicts_bytes_and_pixels(tiny_bundle, tiny_run):
 
 
 def test_the_model_card_names_the_texture_weight_chosen_on_validation(tiny_bundle):
-    from convert.card import model_card_markdown
+    from aiorhuman.convert.card import model_card_markdown
 
     card = json.loads((tiny_bundle / "card.json").read_text())
     assert "texture head" not in model_card_markdown(card, tiny_bundle)

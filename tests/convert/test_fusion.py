@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from convert.card import file_hashes
-from convert.jsparity import run_tfjs
-from convert.serving import PIXELS_SIGNATURE, ServingModule
-from convert.tfjs import convert_to_tfjs
-from convert.unfuse import decompose_batch_norms, safe_bias_adds, unsafe_fusions
+from aiorhuman.convert.card import file_hashes
+from aiorhuman.convert.jsparity import run_tfjs
+from aiorhuman.convert.serving import PIXELS_SIGNATURE, ServingModule
+from aiorhuman.convert.tfjs import convert_to_tfjs
+from aiorhuman.convert.unfuse import decompose_batch_norms, safe_bias_adds, unsafe_fusions
 from tests.images import noisy_image, smooth_image
 
 SIZE = 16
@@ -184,7 +184,7 @@ def _run(graph, output: str, x: np.ndarray) -> np.ndarray:
 def test_fold_conv_batch_norms_is_exact(depthwise):
     import tf_keras as keras
 
-    from convert.unfuse import fold_conv_batch_norms
+    from aiorhuman.convert.unfuse import fold_conv_batch_norms
 
     keras.utils.set_random_seed(1)
     conv = (

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from convert.export import export_bundle
-from convert.verify import verify_bundle
+from aiorhuman.convert.export import export_bundle
+from aiorhuman.convert.verify import verify_bundle
 
 SIZE = 32
 
@@ -34,8 +34,8 @@ def _write_hub_module(path: Path) -> Path:
 def _hub_run(out: Path, module: Path) -> Path:
     import tf_keras as keras
 
-    from training.config import TrainConfig
-    from training.model import build_classifier
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.model import build_classifier
 
     out.mkdir(parents=True)
     config = TrainConfig(

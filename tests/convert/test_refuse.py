@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from bundle import BundleError, load_bundle
-from convert.cli import main
-from convert.jsparity import JsParityError, run_tfjs
+from aiorhuman.bundle import BundleError, load_bundle
+from aiorhuman.convert.cli import main
+from aiorhuman.convert.jsparity import JsParityError, run_tfjs
 
 
 def _shard(bundle_dir):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from convert.verify import verify_bundle
+from aiorhuman.convert.verify import verify_bundle
 
 pytestmark = pytest.mark.slow
 

@@ -385,7 +385,7 @@ def fixtures() -> dict[str, bytes]:
 
 def write_fixtures(out: Path) -> dict[str, dict]:
     """Write every fixture and ``expected.json`` into ``out``; return the expected objects."""
-    from provenance import read_provenance
+    from aiorhuman.provenance import read_provenance
 
     out.mkdir(parents=True, exist_ok=True)
     expected = {}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from training.data import Sample
-from training.predict import COLUMNS, result_row
-from training.scoring import Scored, add_provenance
+from aiorhuman.batch.predict import COLUMNS, result_row
+from aiorhuman.batch.scoring import Scored, add_provenance
+from aiorhuman.training.data import Sample
 
 
 def row(fixture_dir, name: str, probability: float | None, verdict: str | None, error=None):

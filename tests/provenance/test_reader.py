@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provenance import Limits, final_verdict, read_provenance
-from provenance.text import clip
-from server.openapi import SCHEMAS
+from aiorhuman.provenance import Limits, final_verdict, read_provenance
+from aiorhuman.provenance.text import clip
+from aiorhuman.server.openapi import SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[2]
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from server.app import create_app
-from server.model import BundleModel, load_model
-from server.settings import Settings
+from aiorhuman.server.app import create_app
+from aiorhuman.server.model import BundleModel, load_model
+from aiorhuman.server.settings import Settings
 
 
 @pytest.fixture(scope="session")

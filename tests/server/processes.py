@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 def serve_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "server", *args]
+    return [sys.executable, "-m", "aiorhuman.server", *args]
 
 
 def start_server(bundle: Path, log: Path, *args: str) -> Running:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.addresses import is_allowed, is_public, parse_networks
+from aiorhuman.server.addresses import is_allowed, is_public, parse_networks
 
 REFUSED = [
     "127.0.0.1",

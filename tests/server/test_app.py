@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.problems import MEDIA_TYPE
+from aiorhuman.server.problems import MEDIA_TYPE
 from tests.server import samples
 from tests.server.conftest import GatedModel
 
@@ -128,7 +128,7 @@ def test_animated_gif_is_scored_on_its_first_frame(make_client, tiny_model):
 
 
 def _transcoded(data: bytes) -> bytes:
-    from server import images
+    from aiorhuman.server import images
 
     return images.to_png(data, images.inspect(data, images.Limits(10**8, 10**4)))
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from server.batcher import Batcher, Overloaded
+from aiorhuman.server.batcher import Batcher, Overloaded
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def locked_server(servers):
 @pytest.fixture(scope="module")
 def model(tiny_bundle):
     """The same bundle loaded in this process: the answers the server must give."""
-    from bundle import load_bundle
+    from aiorhuman.bundle import load_bundle
 
     return load_bundle(tiny_bundle)
 

@@ -7,9 +7,9 @@ import socket
 
 import pytest
 
-from server.addresses import parse_networks
-from server.fetch import FetchPolicy, fetch, resolve
-from server.problems import Problem
+from aiorhuman.server.addresses import parse_networks
+from aiorhuman.server.fetch import FetchPolicy, fetch, resolve
+from aiorhuman.server.problems import Problem
 from tests.server import samples
 from tests.server.httpfixture import image_server
 

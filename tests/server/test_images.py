@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from server import images
-from server.problems import Problem
+from aiorhuman.server import images
+from aiorhuman.server.problems import Problem
 from tests.server import samples
 
 LIMITS = images.Limits(max_pixels=40_000_000, max_frames=100)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from server.model import BundleModel, UnreadableImage, padded_size
+from aiorhuman.server.model import BundleModel, UnreadableImage, padded_size
 
 
 class StubBundle:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from server import settings as settings_module
-from server.auth import KeyCheck, presented_key
-from server.cors import Cors
-from server.logs import JsonFormatter
-from server.metrics import Metrics
-from server.problems import CATALOGUE, MEDIA_TYPE, Problem
-from server.ratelimit import RateLimiter
-from server.settings import Settings, env_name, flag
+from aiorhuman.server import settings as settings_module
+from aiorhuman.server.auth import KeyCheck, presented_key
+from aiorhuman.server.cors import Cors
+from aiorhuman.server.logs import JsonFormatter
+from aiorhuman.server.metrics import Metrics
+from aiorhuman.server.problems import CATALOGUE, MEDIA_TYPE, Problem
+from aiorhuman.server.ratelimit import RateLimiter
+from aiorhuman.server.settings import Settings, env_name, flag
 
 DOCS = Path(__file__).parents[2] / "docs" / "server.md"
 

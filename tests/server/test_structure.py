@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from server import images, structure
-from server.problems import Problem
+from aiorhuman.server import images, structure
+from aiorhuman.server.problems import Problem
 from tests.server import samples
 
 LIMITS = images.Limits(max_pixels=40_000_000, max_frames=1000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.blend import MAX_JPEG_DROP, WEIGHTS, choose_texture_weight, weigh
+from aiorhuman.training.blend import MAX_JPEG_DROP, WEIGHTS, choose_texture_weight, weigh
 
 
 def _pairs(seed: int, texture_shift_under_jpeg: float) -> tuple[np.ndarray, ...]:

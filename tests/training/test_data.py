@@ -2,8 +2,8 @@
 
 import pytest
 
+from aiorhuman.training.data import load_labelled, load_unlabelled
 from tests.images import noisy_image, write_folder_dataset, write_kaggle_dataset
-from training.data import load_labelled, load_unlabelled
 
 
 def test_kaggle_layout_with_index_column(tmp_path):

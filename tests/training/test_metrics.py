@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from training import metrics as m
+from aiorhuman.training import metrics as m
 
 
 def test_perfect_and_inverted_predictions():

@@ -15,7 +15,7 @@ from tests.images import encode, noisy_image, pixel_batch, smooth_image
 def test_stage_pooling_appends_every_stage_to_the_head_features():
     import tf_keras as keras
 
-    from training.backbones import efficientnet_lite
+    from aiorhuman.training.backbones import efficientnet_lite
 
     keras.utils.set_random_seed(3)
     stages = efficientnet_lite.build(32, pooling="stages")
@@ -31,7 +31,7 @@ def test_stage_pooling_appends_every_stage_to_the_head_features():
 
 
 def test_unknown_pooling_and_resnet_stages_are_refused():
-    from training.backbones import BackboneSpec, build_backbone, efficientnet_lite
+    from aiorhuman.training.backbones import BackboneSpec, build_backbone, efficientnet_lite
 
     with pytest.raises(ValueError, match="unknown pooling"):
         efficientnet_lite.build(32, pooling="max")
@@ -42,8 +42,8 @@ def test_unknown_pooling_and_resnet_stages_are_refused():
 def test_the_standardisation_is_fitted_to_the_features_then_folded_away():
     import tf_keras as keras
 
-    from training.config import TrainConfig
-    from training.model import (
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.model import (
         STANDARDIZE_LAYER,
         adapt_standardization,
         build_classifier,
@@ -69,10 +69,10 @@ def test_the_standardisation_is_fitted_to_the_features_then_folded_away():
 
 
 def test_a_stage_pooling_run_exports_with_its_estimates_and_matches_keras(tmp_path):
-    from bundle import load_bundle
-    from convert.cli import main as convert_main
-    from training.preprocess import preprocess_bytes
-    from training.runs import load_run
+    from aiorhuman.bundle import load_bundle
+    from aiorhuman.convert.cli import main as convert_main
+    from aiorhuman.training.preprocess import preprocess_bytes
+    from aiorhuman.training.runs import load_run
 
     run = make_untrained_run(tmp_path / "run", pooling="stages")
     assert json.loads((run / "config.json").read_text())["pooling"] == "stages"

@@ -5,8 +5,13 @@ import pytest
 import tensorflow as tf
 from PIL import Image, ImageOps
 
+from aiorhuman.training.preprocess import (
+    decode_image,
+    exif_orientation,
+    preprocess_bytes,
+    sniff_format,
+)
 from tests.images import encode, noisy_image
-from training.preprocess import decode_image, exif_orientation, preprocess_bytes, sniff_format
 
 
 def _pillow_rgb(data: bytes) -> np.ndarray:

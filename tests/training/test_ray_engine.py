@@ -15,10 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from aiorhuman.batch.ray_engine import CRASH_ENV, parts_folder, score_with_ray
+from aiorhuman.batch.ray_parts import MANIFEST, PartsMismatch, PartStore
+from aiorhuman.training import predict
 from tests.images import noisy_image, smooth_image
-from training import predict
-from training.ray_engine import CRASH_ENV, parts_folder, score_with_ray
-from training.ray_parts import MANIFEST, PartsMismatch, PartStore
 
 ray = pytest.importorskip("ray")
 
@@ -181,7 +181,15 @@ def test_another_driver_joins_the_cluster_with_address(
 ):
     out = tmp_path / "r.csv"
     address = ray.get_runtime_context().gcs_address
-    command = [sys.executable, "-m", "training.predict", "--engine", "ray", "--address", address]
+    command = [
+        sys.executable,
+        "-m",
+        "aiorhuman.batch.predict",
+        "--engine",
+        "ray",
+        "--address",
+        address,
+    ]
     command += ["--model", str(tiny_bundle), str(images), "--out", str(out)]
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
     # Ray replaces 127.0.0.1 in an address by this machine's IP, where nothing listens here,

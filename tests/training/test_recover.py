@@ -14,12 +14,12 @@ from tests.images import pixel_batch, write_kaggle_dataset
 
 @pytest.mark.slow
 def test_a_bundle_is_rebuilt_into_its_run_and_refitted(tmp_path):
-    from convert.export import export_bundle
-    from training.data import load_labelled
-    from training.recover import run_from_bundle
-    from training.runs import load_run
-    from training.texture import main as add_texture
-    from training.train import split_samples, write_splits
+    from aiorhuman.convert.export import export_bundle
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.recover import run_from_bundle
+    from aiorhuman.training.runs import load_run
+    from aiorhuman.training.texture import main as add_texture
+    from aiorhuman.training.train import split_samples, write_splits
 
     data = write_kaggle_dataset(tmp_path / "data", per_class=10)
     run = make_untrained_run(tmp_path / "run")
@@ -52,7 +52,7 @@ def test_a_bundle_is_rebuilt_into_its_run_and_refitted(tmp_path):
 
 @pytest.mark.slow
 def test_a_bundle_is_not_rebuilt_on_other_data(tmp_path, tiny_bundle):
-    from training.recover import run_from_bundle
+    from aiorhuman.training.recover import run_from_bundle
 
     data = write_kaggle_dataset(tmp_path / "data", per_class=10)
     card = json.loads((tiny_bundle / "card.json").read_text())

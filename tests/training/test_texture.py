@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from aiorhuman.training.blend import WEIGHTS
 from tests.conftest import make_untrained_run
 from tests.images import pixel_batch, write_kaggle_dataset
-from training.blend import WEIGHTS
 
 
 def test_texture_pooling_appends_early_stage_means_and_stds():
     import tf_keras as keras
 
-    from training.backbones import efficientnet_lite as lite
+    from aiorhuman.training.backbones import efficientnet_lite as lite
 
     keras.utils.set_random_seed(4)
     model = lite.build(32, pooling="head+texture")
@@ -41,8 +41,8 @@ def test_until_fitted_the_blend_is_the_plain_model_then_it_is_the_mean_logit(hid
     from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
-    from training.config import TrainConfig
-    from training.model import (
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.model import (
         LOGIT_LAYER,
         TEXTURE_HIDDEN_LAYER,
         TEXTURE_LOGIT_LAYER,
@@ -93,7 +93,7 @@ def test_the_hidden_texture_head_is_scikit_learns_network_for_the_given_seed():
     from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
-    from training.model import fit_texture_layers
+    from aiorhuman.training.model import fit_texture_layers
 
     rng = np.random.default_rng(0)
     features = rng.normal(size=(300, 6)) * [1, 10, 100, 1, 1, 1] + 50
@@ -121,7 +121,7 @@ def test_the_hidden_texture_head_is_scikit_learns_network_for_the_given_seed():
 
 
 def test_runs_from_before_the_hidden_texture_layer_load_as_linear():
-    from training.config import TrainConfig
+    from aiorhuman.training.config import TrainConfig
 
     old = TrainConfig(pooling="head+texture").to_json()
     del old["texture_hidden"]
@@ -131,11 +131,11 @@ def test_runs_from_before_the_hidden_texture_layer_load_as_linear():
 
 @pytest.mark.slow
 def test_a_run_gets_a_texture_head_and_exports_with_tfjs_parity(tmp_path):
-    from bundle import load_bundle
-    from convert.export import export_bundle
-    from convert.verify import tfjs_checks
-    from training.runs import load_run
-    from training.texture import main as add_texture
+    from aiorhuman.bundle import load_bundle
+    from aiorhuman.convert.export import export_bundle
+    from aiorhuman.convert.verify import tfjs_checks
+    from aiorhuman.training.runs import load_run
+    from aiorhuman.training.texture import main as add_texture
 
     data = write_kaggle_dataset(tmp_path / "data", per_class=10)
     run = make_untrained_run(tmp_path / "run")

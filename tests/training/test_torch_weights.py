@@ -5,8 +5,8 @@ import pickle
 import numpy as np
 import pytest
 
-from training.backbones import efficientnet_lite
-from training.backbones.torch_weights import load_state_dict
+from aiorhuman.training.backbones import efficientnet_lite
+from aiorhuman.training.backbones.torch_weights import load_state_dict
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_refuses_files_that_are_not_checkpoints(tmp_path):
 
 
 def test_port_classifies_real_photos(state_dict):
-    from training.backbones.port import check_port
+    from aiorhuman.training.backbones.port import check_port
 
     model = efficientnet_lite.build(224, include_top=True)
     copied = efficientnet_lite.load_pytorch_weights(model, state_dict)
@@ -56,8 +56,8 @@ def test_port_classifies_real_photos(state_dict):
 
 
 def test_port_command_writes_weights_the_backbone_loads(tmp_path):
-    from training.backbones import BackboneSpec, build_backbone
-    from training.backbones.port import main
+    from aiorhuman.training.backbones import BackboneSpec, build_backbone
+    from aiorhuman.training.backbones.port import main
 
     out = tmp_path / "lite0.weights.h5"
     main(["--out", str(out), "--no-check"])

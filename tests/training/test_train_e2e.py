@@ -46,7 +46,7 @@ def kaggle_data(tmp_path_factory) -> Path:
 def trained_run(kaggle_data, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "run"
     run_cli(
-        "training.train",
+        "aiorhuman.training.train",
         "--data",
         str(kaggle_data / "train.csv"),
         "--out",
@@ -114,7 +114,7 @@ def test_evaluate_overall_per_group_and_degraded(trained_run, kaggle_data, tmp_p
             f.write(f"{row['file_name']},src{i % 3}\n")
     out = tmp_path / "eval"
     run_cli(
-        "training.evaluate",
+        "aiorhuman.training.evaluate",
         "--model",
         str(trained_run),
         "--data",
@@ -149,7 +149,7 @@ def test_predict_writes_results_errors_and_a_submission(trained_run, kaggle_data
     test_csv.write_text("id\ntrain_data/1_0.jpg\ntrain_data/0_0.jpg\nbroken.jpg\nnothere.jpg\n")
     out = tmp_path / "pred.csv"
     result = run_cli(
-        "training.predict", "--model", str(trained_run), str(test_csv), "--out", str(out)
+        "aiorhuman.batch.predict", "--model", str(trained_run), str(test_csv), "--out", str(out)
     )
     rows = list(csv.DictReader(out.open()))
     assert [r["path"] for r in rows] == [
@@ -172,7 +172,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
     args = [
         sys.executable,
         "-m",
-        "training.train",
+        "aiorhuman.training.train",
         "--data",
         str(data),
         "--out",
@@ -198,7 +198,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
     assert not (state.is_file() and json.loads(state.read_text()).get("finished"))
     interrupted_at = len(history.read_text().splitlines()) - 1
     assert 2 <= interrupted_at < 12
-    run_cli("training.train", "--data", str(data), "--out", str(out))
+    run_cli("aiorhuman.training.train", "--data", str(data), "--out", str(out))
     epochs = [int(r["epoch"]) for r in csv.DictReader(history.open())]
     assert epochs == sorted(set(epochs)) and epochs[0] == 1
     assert json.loads(state.read_text())["finished"] is True
@@ -208,7 +208,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
 def test_distributed_path_with_two_logical_cpu_devices(tmp_path):
     data = write_folder_dataset(tmp_path / "data", per_class=8)
     result = run_cli(
-        "training.train",
+        "aiorhuman.training.train",
         "--data",
         str(data),
         "--out",
@@ -249,7 +249,7 @@ def test_resnet50v2_hub_path_with_a_local_module(tmp_path):
     data = write_folder_dataset(tmp_path / "data", per_class=8)
     out = tmp_path / "run"
     run_cli(
-        "training.train",
+        "aiorhuman.training.train",
         "--data",
         str(data),
         "--out",
@@ -273,13 +273,18 @@ def test_resnet50v2_hub_path_with_a_local_module(tmp_path):
     assert config["backbone"] == "resnet50v2" and config["hub_handle"] == str(module)
     # The run loads back (the hub module is rebuilt from its handle) and predicts.
     run_cli(
-        "training.predict", "--model", str(out), str(data / "ai"), "--out", str(tmp_path / "p.csv")
+        "aiorhuman.batch.predict",
+        "--model",
+        str(out),
+        str(data / "ai"),
+        "--out",
+        str(tmp_path / "p.csv"),
     )
     assert len(list(csv.DictReader((tmp_path / "p.csv").open()))) == 8
 
 
 def test_the_default_resnet_handle_is_the_official_module():
-    from training.backbones import RESNET_HUB_HANDLE
+    from aiorhuman.training.backbones import RESNET_HUB_HANDLE
 
     assert RESNET_HUB_HANDLE == "https://tfhub.dev/google/imagenet/resnet_v2_50/feature_vector/5"
 
@@ -289,7 +294,7 @@ def test_training_refuses_a_finished_run(trained_run, kaggle_data):
         [
             sys.executable,
             "-m",
-            "training.train",
+            "aiorhuman.training.train",
             "--data",
             str(kaggle_data),
             "--out",

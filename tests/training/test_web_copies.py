@@ -8,8 +8,8 @@ import random
 import numpy as np
 from PIL import Image
 
+from aiorhuman.training.degrade import random_web_copy
 from tests.images import encode, noisy_image, write_kaggle_dataset
-from training.degrade import random_web_copy
 
 
 def _size_and_format(data: bytes) -> tuple[tuple[int, int], str]:
@@ -43,8 +43,8 @@ def test_web_copies_are_reproducible_and_varied():
 
 
 def test_web_copies_dataset_gives_every_sample_once_per_pass(tmp_path):
-    from training.data import load_labelled
-    from training.pipeline import web_copies_dataset
+    from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.pipeline import web_copies_dataset
 
     samples, _ = load_labelled(write_kaggle_dataset(tmp_path, per_class=3), check=False)
     batches = list(web_copies_dataset(samples, 32, 4, seed=1, passes=2))
@@ -56,7 +56,7 @@ def test_web_copies_dataset_gives_every_sample_once_per_pass(tmp_path):
 
 
 def test_a_cropped_web_copy_has_a_web_aspect_ratio_and_keeps_the_pixels():
-    from training.degrade import WEB_ASPECTS
+    from aiorhuman.training.degrade import WEB_ASPECTS
 
     image = noisy_image(5, (300, 200))
     original = encode(image, "PNG")

@@ -54,7 +54,7 @@ def fine_tune_layers(backbone: keras.Model, fraction: float) -> list[keras.layer
 
 
 def _efficientnet_lite0(spec: BackboneSpec, input_size: int) -> keras.Model:
-    from training.backbones import efficientnet_lite
+    from aiorhuman.training.backbones import efficientnet_lite
 
     if spec.weights == "imagenet":
         return efficientnet_lite.imagenet_model(input_size, pooling=spec.pooling)

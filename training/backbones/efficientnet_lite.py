@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import tf_keras as keras
 
-from training.backbones.torch_weights import load_state_dict
+from aiorhuman.training.backbones.torch_weights import load_state_dict
 
 # (kernel, stride, expand ratio, output channels, repeats) per stage: EfficientNet-B0's layout.
 STAGES = (

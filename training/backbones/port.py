@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.backbones import efficientnet_lite
-from training.backbones.torch_weights import load_state_dict
+from aiorhuman.training.backbones import efficientnet_lite
+from aiorhuman.training.backbones.torch_weights import load_state_dict
 
 # ImageNet classes that the check photos must land in (indices of the 1000-class head).
 CHECKS = {
@@ -27,7 +27,7 @@ def classify(model, image: np.ndarray, size: int = 224) -> np.ndarray:
     """ImageNet probabilities of one H x W x 3 uint8 photo, with our preprocessing."""
     import tensorflow as tf
 
-    from training.preprocess import resize_and_crop
+    from aiorhuman.training.preprocess import resize_and_crop
 
     pixels = resize_and_crop(tf.constant(image), size)[None]
     return tf.nn.softmax(model(pixels, training=False)).numpy()[0]

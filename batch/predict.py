@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from training.data import Sample
-    from training.scoring import Scored
+    from aiorhuman.batch.scoring import Scored
+    from aiorhuman.training.data import Sample
 
 COLUMNS = ("path", "probability_ai", "verdict", "error", "reason", "provenance")
 
@@ -73,7 +73,7 @@ def write_parquet(rows: Iterable[dict], out: Path) -> None:
 def load_inputs(paths: Iterable[str]) -> list[Sample]:
     """``load_unlabelled``'s inputs, plus tables of paths: a ``.parquet``, or a ``.csv``, with a
     ``path`` column (relative paths are relative to the table's folder)."""
-    from training.data import Sample, load_unlabelled
+    from aiorhuman.training.data import Sample, load_unlabelled
 
     samples = []
     for item in map(Path, paths):
@@ -104,7 +104,7 @@ def write_submission(results, threshold: float, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from training.scoring import open_model, score_samples
+    from aiorhuman.batch.scoring import open_model, score_samples
 
     p = argparse.ArgumentParser(prog="aiorhuman-predict", description=__doc__.splitlines()[0])
     p.add_argument("--model", required=True, type=Path, help="run directory or bundle folder")
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         "both": (args.out.with_suffix(".parquet"), args.out.with_suffix(".csv")),
     }[fmt]
     if args.engine == "ray":
-        from training.ray_engine import score_with_ray
+        from aiorhuman.batch.ray_engine import score_with_ray
 
         if args.submission:
             raise SystemExit("--submission needs --engine local")

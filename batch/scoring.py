@@ -12,10 +12,10 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from bundle import verdict
-from training.data import Sample
-from training.preprocess import preprocess_bytes
-from training.progress import progress
+from aiorhuman.bundle import verdict
+from aiorhuman.training.data import Sample
+from aiorhuman.training.preprocess import preprocess_bytes
+from aiorhuman.training.progress import progress
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Larger images are refused from their header before any decode (decompression bombs).
@@ -39,8 +39,8 @@ def add_provenance(result: Scored, data: bytes | None) -> Scored:
     """Read the provenance of the image's original bytes (None: unread) into ``result`` and
     make its verdict the final one (docs/provenance.md): ``ai`` by metadata when the
     provenance decides, else the model's. Every engine calls this before ``result_row``."""
-    from provenance import final_verdict, read_provenance
-    from provenance.combine import empty
+    from aiorhuman.provenance import final_verdict, read_provenance
+    from aiorhuman.provenance.combine import empty
 
     result.provenance = read_provenance(data) if data else empty()
     verdict, reason = final_verdict(result.verdict, result.provenance)
@@ -64,7 +64,7 @@ class RunScorer(Scorer):
     """A training run's Keras model behind our preprocessing."""
 
     def __init__(self, path: Path) -> None:
-        from training.runs import load_run
+        from aiorhuman.training.runs import load_run
 
         run = load_run(path)
         self.name = f"run:{path.name}"
@@ -92,7 +92,7 @@ class BundleScorer(Scorer):
     """A bundle's SavedModel (its bytes signature does the preprocessing)."""
 
     def __init__(self, path: Path) -> None:
-        from bundle import load_bundle
+        from aiorhuman.bundle import load_bundle
 
         self._bundle = load_bundle(path)
         card = self._bundle.card

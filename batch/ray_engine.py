@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data import Sample
+from aiorhuman.training.data import Sample
 
 # Fault injection for tests: the Nth batch of a model worker kills its process, once per run.
 CRASH_ENV = "AIORHUMAN_RAY_CRASH_AT_BATCH"
@@ -96,9 +96,9 @@ def score_with_ray(
         raise SystemExit(
             f"--engine ray needs Ray Data ({exc.name} is missing): pip install 'aiorhuman[ray]'"
         ) from exc
-    from bundle import read_card
-    from training.preprocess import PREPROCESSING_SPEC
-    from training.ray_parts import PartStore
+    from aiorhuman.batch.ray_parts import PartStore
+    from aiorhuman.bundle import read_card
+    from aiorhuman.training.preprocess import PREPROCESSING_SPEC
 
     if not (model / "card.json").is_file():
         raise SystemExit(f"--engine ray scores bundles: {model} has no card.json")
@@ -239,7 +239,7 @@ def _decoder(size: int):
     """The bundle's bytes-signature preprocessing, as a batched function."""
     import tensorflow as tf
 
-    from training.preprocess import preprocess_bytes
+    from aiorhuman.training.preprocess import preprocess_bytes
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
     def decode(images: tf.Tensor) -> tf.Tensor:
@@ -268,7 +268,7 @@ def _decode(datas: list[bytes], size: int) -> list[np.ndarray | None]:
 def _prepare(batch: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
     """Read a batch: adds ``data`` (b"" when unread) and ``error`` ("" when none); with a
     ``size``, decodes too: ``pixels`` (zeros where there is an error)."""
-    from training.scoring import UNDECODABLE, _read
+    from aiorhuman.batch.scoring import UNDECODABLE, _read
 
     n = len(batch["key"])
     datas, errors = [b""] * n, [""] * n
@@ -298,7 +298,7 @@ class _ModelWorker:
     def __init__(self, model: str, crash: tuple[int, str], threads: int) -> None:
         import tensorflow as tf
 
-        from training.scoring import open_model
+        from aiorhuman.batch.scoring import open_model
 
         if threads:
             tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -310,9 +310,9 @@ class _ModelWorker:
     def __call__(self, batch: dict[str, np.ndarray]):
         import pyarrow as pa
 
-        from bundle import verdict
-        from training.predict import result_row, result_schema
-        from training.scoring import Scored, _score_batch, add_provenance
+        from aiorhuman.batch.predict import result_row, result_schema
+        from aiorhuman.batch.scoring import Scored, _score_batch, add_provenance
+        from aiorhuman.bundle import verdict
 
         self.batches += 1
         if self.batches == self.crash_at:

@@ -1,0 +1,1 @@
+"""Batch scoring of archives with a bundle: one process, or Ray Data past one machine."""
