@@ -79,7 +79,7 @@ async function buildTarget(target, bundle, version) {
     outdir: out,
     bundle: true,
     format: 'iife',
-    target: ['chrome120', 'firefox142'],
+    target: ['chrome120', 'firefox140'],
     minify: true,
     legalComments: 'linked',
     define: { TEST_BUILD: args.test ? 'true' : 'false' },

@@ -4,7 +4,9 @@
 // build's page hooks.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FIREFOX, TOLERANCE, html, prepare, readStates, serve, waitFor } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOLERANCE, html, launchFirefox, prepare, readStates, serve, waitFor } from './helpers.mjs';
 
 const FINAL = new Set(['done', 'skipped']);
 let material;
@@ -50,15 +52,16 @@ describe('Firefox', { timeout: 300000 }, () => {
       `<script>setTimeout(() => { const i = new Image(200); i.dataset.testId = 'late'; i.src = '${images.url}/img/extra-coffee-2.jpg'; document.getElementById('late').append(i); }, 400);</script>`,
     ].join('\n'));
     pages['menu.html'] = html(`${img('rocket.jpg', 'width="300"')} ${img('extra-coffee-3.jpg', 'width="300"')}`);
-    const { default: puppeteer } = await import('puppeteer-core');
-    browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: FIREFOX,
-      headless: true,
-      protocolTimeout: 60000,
-      timeout: 60000,
-    });
-    await browser.installExtension(material.firefoxDir);
+    browser = await launchFirefox(material.firefoxDir);
+  });
+
+  test('this Firefox is one the manifest accepts', async () => {
+    const manifest = JSON.parse(readFileSync(join(material.firefoxDir, 'manifest.json'), 'utf8'));
+    const lowest = manifest.browser_specific_settings.gecko.strict_min_version;
+    const version = (await browser.version()).replace(/^firefox\//, '');
+    const major = (v) => Number.parseInt(v, 10);
+    assert.ok(major(version) >= major(lowest), `Firefox ${version} is older than the supported ${lowest}`);
+    console.log(`# Firefox ${version}; the manifest supports ${lowest} and later`);
   });
 
   after(async () => {
@@ -69,7 +72,6 @@ describe('Firefox', { timeout: 300000 }, () => {
 
   async function open(name) {
     const page = await browser.newPage();
-    await page.setViewport({ width: 1100, height: 800 });
     await page.goto(`${site.url}/pages/${name}`);
     return page;
   }

@@ -146,6 +146,31 @@ export async function launchChromium(extensionDir, { headless = true, viewport =
   };
 }
 
+/**
+ * Launch Firefox (headless, puppeteer-core over WebDriver BiDi) with the extension installed;
+ * returns puppeteer's browser. Firefox 140 has no viewport emulation (page.setViewport fails
+ * there), so the window itself gets the size and puppeteer emulates none.
+ */
+export async function launchFirefox(extensionDir, { width = 1100, height = 800 } = {}) {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    defaultViewport: null,
+    args: ['-width', String(width), '-height', String(height)],
+    protocolTimeout: 60000,
+    timeout: 60000,
+  });
+  try {
+    await browser.installExtension(extensionDir);
+  } catch (error) {
+    await browser.close().catch(() => {});
+    throw error;
+  }
+  return browser;
+}
+
 /** Page HTML with the given body. */
 export function html(body, title = 'test page') {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>

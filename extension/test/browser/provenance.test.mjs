@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIREFOX, REPO, ROOT, html, launchChromium, prepare, readStates, serve, waitFor } from './helpers.mjs';
+import { REPO, ROOT, html, launchChromium, launchFirefox, prepare, readStates, serve, waitFor } from './helpers.mjs';
 import { makeFixtures, normalize } from '../fixtures/provenance.mjs';
 
 const SHOTS = process.env.AIORHUMAN_SCREENSHOTS ? join(REPO, 'docs/screenshots') : join(ROOT, 'build/screenshots');
@@ -138,15 +138,12 @@ describe('Chromium: provenance', { timeout: 300000 }, () => {
 describe('Firefox: provenance', { timeout: 300000 }, () => {
   let browser;
   before(async () => {
-    const { default: puppeteer } = await import('puppeteer-core');
-    browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, protocolTimeout: 60000, timeout: 60000 });
-    await browser.installExtension(material.firefoxDir);
+    browser = await launchFirefox(material.firefoxDir);
   });
   after(async () => browser?.close().catch(() => {}));
 
   async function open(name) {
     const page = await browser.newPage();
-    await page.setViewport({ width: 1100, height: 800 });
     await page.goto(`${site.url}/pages/${name}`);
     return page;
   }
