@@ -36,6 +36,22 @@ def test_refuses_code_in_a_hostile_checkpoint(tmp_path):
         load_state_dict(path)
 
 
+def test_refuses_code_in_a_hostile_zip_checkpoint(tmp_path):
+    import zipfile
+
+    class Evil:
+        def __reduce__(self):
+            import os
+
+            return (os.system, ("echo pwned",))
+
+    path = tmp_path / "evil.pth"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("evil/data.pkl", pickle.dumps({"w": Evil()}, protocol=2))
+    with pytest.raises(pickle.UnpicklingError, match="refusing"):
+        load_state_dict(path)
+
+
 def test_refuses_files_that_are_not_checkpoints(tmp_path):
     path = tmp_path / "not.pth"
     with path.open("wb") as f:

@@ -1,8 +1,10 @@
 """Read a PyTorch ``state_dict`` file without PyTorch.
 
-PyTorch's legacy (non-zip) format is a sequence of pickles followed by raw tensor storages.
-This reader rebuilds tensors as NumPy arrays and only ever constructs the handful of types
-a state_dict needs, so a hostile file cannot run code through the unpickler.
+PyTorch's legacy format is a sequence of pickles followed by raw tensor storages; its zip
+format (``torch.save``'s default since 1.6) is a zip of one pickle (``data.pkl``) and one
+file per storage (``data/<key>``). This reader rebuilds tensors as NumPy arrays from either
+and only ever constructs the handful of types a state_dict needs, so a hostile file cannot
+run code through the unpickler.
 """
 
 from __future__ import annotations
@@ -89,12 +91,13 @@ class _StateDictUnpickler(pickle.Unpickler):
 
 
 def load_state_dict(path: str | Path) -> dict[str, np.ndarray]:
-    """Load a PyTorch legacy-format ``state_dict`` as ``{name: ndarray}``."""
+    """Load a PyTorch ``state_dict`` (legacy or zip format) as ``{name: ndarray}``."""
     path = Path(path)
-    if zipfile.is_zipfile(path):
-        raise ValueError(
-            f"{path}: zip-format checkpoints are not supported; expected legacy format"
-        )
+    result = _load_zip(path) if zipfile.is_zipfile(path) else _load_legacy(path)
+    return {name: t.to_numpy() for name, t in result.items() if isinstance(t, _TensorRef)}
+
+
+def _load_legacy(path: Path) -> dict:
     with path.open("rb") as f:
         if pickle.load(f) != _LEGACY_MAGIC:
             raise ValueError(f"{path}: not a PyTorch weights file (bad magic number)")
@@ -110,4 +113,24 @@ def load_state_dict(path: str | Path) -> dict[str, np.ndarray]:
             if len(raw) != numel * storage.dtype.itemsize:
                 raise ValueError(f"{path}: truncated storage {key}")
             storage.data = np.frombuffer(io.BytesIO(raw).getbuffer(), dtype=storage.dtype)
-    return {name: t.to_numpy() for name, t in result.items() if isinstance(t, _TensorRef)}
+    return result
+
+
+def _load_zip(path: Path) -> dict:
+    with zipfile.ZipFile(path) as archive:
+        pickles = [n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
+        if len(pickles) != 1:
+            raise ValueError(f"{path}: not a PyTorch zip checkpoint (no single data.pkl)")
+        prefix = pickles[0][: -len("data.pkl")]
+        byteorder = f"{prefix}byteorder"
+        if byteorder in archive.namelist() and archive.read(byteorder).strip() != b"little":
+            raise ValueError(f"{path}: big-endian checkpoints are not supported")
+        storages: dict[str, _Storage] = {}
+        with archive.open(pickles[0]) as f:
+            result = _StateDictUnpickler(f, storages).load()
+        for key, storage in storages.items():
+            raw = archive.read(f"{prefix}data/{key}")
+            if len(raw) < storage.numel * storage.dtype.itemsize:
+                raise ValueError(f"{path}: truncated storage {key}")
+            storage.data = np.frombuffer(raw, dtype=storage.dtype, count=storage.numel)
+    return result
