@@ -8,8 +8,8 @@ and leave-one-source-out accuracy at 0.5 for every source with >= 10 images.
 head sees them): the shipped recipe minus augmentation, cheap enough for a true
 leave-one-source-out over all 50 sources.
 
-    python benchmarks/baseline_logreg.py --data ../shared/datasets/webmix-dev --out runs/baseline
-    python benchmarks/baseline_logreg.py --data ../shared/datasets/webmix-dev --out runs/baseline \
+    python -m release.baseline_logreg --data ../shared/datasets/webmix-dev --out runs/baseline
+    python -m release.baseline_logreg --data ../shared/datasets/webmix-dev --out runs/baseline \
         --pooling stages
 """
 
@@ -32,9 +32,9 @@ def extract_features(samples, size: int = 224, pooling: str = "head"):
 
     import numpy as np
 
+    from aiorhuman.progress import progress
     from aiorhuman.training.backbones.efficientnet_lite import imagenet_model
     from aiorhuman.training.pipeline import eval_dataset
-    from aiorhuman.training.progress import progress
 
     model = imagenet_model(size, pooling=pooling)
     dataset = eval_dataset(samples, size, 32)
@@ -52,12 +52,13 @@ def _classifier(c: float):
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--pooling", choices=("head", "stages"), default="head")
-    args = parser.parse_args()
+    parser.add_argument("--input-size", type=int, default=224, help="side of the centre crop")
+    args = parser.parse_args(argv)
     suffix = "" if args.pooling == "head" else f"-{args.pooling}"
 
     import numpy as np
@@ -73,7 +74,7 @@ def main() -> None:
     if cache.is_file() and list(np.load(cache)["keys"]) == list(keys):
         features = np.load(cache)["features"]
     else:
-        features = extract_features(samples, pooling=args.pooling)
+        features = extract_features(samples, args.input_size, args.pooling)
         np.savez(cache, keys=keys, features=features)
     labels = np.array([s.label for s in samples])
     sources = np.array([load_metadata(find_metadata(args.data))[s.key]["source"] for s in samples])

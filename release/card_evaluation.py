@@ -4,7 +4,7 @@ The shipped model trains on all of the data, so its own run has validation figur
 The honest figures come from runs of the same recipe with data held out; this script gathers
 them, with the commands that produced them, for card.json and MODEL_CARD.md:
 
-    python benchmarks/card_evaluation.py --out runs/default-evaluation.json \\
+    python -m release.card_evaluation --out runs/default-evaluation.json \\
         --test-split runs/lite0-split-v1/eval-test/evaluation.json \\
         --sources-out runs/lso/summary.json --sources-out-recipe "--epochs 8 --warmup-epochs 2"
     aiorhuman-convert --annotate models/default --evaluation runs/default-evaluation.json
@@ -53,7 +53,7 @@ def test_split_entry(evaluation: dict, run: str, recipe: str, command: str | Non
 
 
 def loso_entry(result: dict) -> dict:
-    """True leave-one-source-out of frozen stage features (``baseline_logreg.py``)."""
+    """True leave-one-source-out of frozen stage features (``release.baseline_logreg``)."""
     per_source = {
         source: {
             "label": "ai" if row["label"] else "human",
@@ -72,8 +72,7 @@ def loso_entry(result: dict) -> dict:
             f"5-fold CV ROC-AUC {result['cv_roc_auc']:.3f}."
         ),
         "command": (
-            f"python benchmarks/baseline_logreg.py --data {DATA} --out runs/baseline "
-            "--pooling stages"
+            f"python -m release.baseline_logreg --data {DATA} --out runs/baseline --pooling stages"
         ),
         "mean_accuracy": round(result["loso_mean_accuracy"], 4),
         "human_sources": round(result["loso_human_sources"], 4),
@@ -96,7 +95,7 @@ def sources_out_entry(summary: dict, out: str, recipe: str, command: str | None)
         ),
         "command": command
         or (
-            f"python benchmarks/leave_sources_out.py --data {DATA} --out {out} --folds "
+            f"python -m release.leave_sources_out --data {DATA} --out {out} --folds "
             f"{summary['folds']} -- {recipe}"
         ),
         "mean_accuracy": round(model["all"], 4),
@@ -115,12 +114,14 @@ def sources_out_entry(summary: dict, out: str, recipe: str, command: str | None)
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--test-split", type=Path, help="evaluation.json of a test-split run")
-    parser.add_argument("--loso", type=Path, help="baseline-stages.json of baseline_logreg.py")
-    parser.add_argument("--sources-out", type=Path, help="summary.json of leave_sources_out.py")
+    parser.add_argument("--loso", type=Path, help="baseline-stages.json of release.baseline_logreg")
+    parser.add_argument(
+        "--sources-out", type=Path, help="summary.json of release.leave_sources_out"
+    )
     parser.add_argument("--test-recipe", default=RECIPE, help="training arguments of --test-split")
     parser.add_argument(
         "--sources-out-recipe", default=RECIPE, help="training arguments of --sources-out"
@@ -135,7 +136,7 @@ def main() -> None:
     parser.add_argument(
         "--sources-out-note", help="what that entry measured, put before its summary"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     evaluation = {}
     if args.test_split:

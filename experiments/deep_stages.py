@@ -15,13 +15,13 @@ fitted on the clean images plus 3 web copies (``training.degrade.random_web_copy
 1. each head alone: test ROC-AUC of a split run's test split, clean and under each web
    degradation (with the balanced-accuracy change and decisions flipped at a threshold chosen
    on validation), and ROC-AUC on whole source groups left out of its fit (the groups of
-   ``leave_sources_out.py``; fitted on every image of the other groups);
+   ``release.leave_sources_out``; fitted on every image of the other groups);
 2. on the test split, each head blended with the split run's fine-tuned logit, and as a third
    part beside the run's own blend, each weight calibrated and thresholded on validation as
    training does (``training.blend``);
 3. the spread of the early head alone over 5 seeds of its fit, for scale.
 
-    python benchmarks/deep_stages.py --data ../shared/datasets/webmix-dev \\
+    python -m experiments.deep_stages --data ../shared/datasets/webmix-dev \\
         --run runs/texture-split-v5 --lso-groups runs/lso-v3/groups.json --out runs/deep-stages
 """
 
@@ -83,10 +83,10 @@ def extract(data: Path, run: Path, cache: Path) -> dict:
 
     if cache.is_file():
         return dict(np.load(cache))
+    from aiorhuman.progress import progress
     from aiorhuman.training.data import load_labelled
     from aiorhuman.training.degrade import DEGRADATIONS
     from aiorhuman.training.pipeline import degraded_dataset, eval_dataset, web_copies_dataset
-    from aiorhuman.training.progress import progress
 
     samples, _ = load_labelled(data, check=False)
     by_key = {s.key: s for s in samples}
@@ -254,11 +254,10 @@ def seed_spread(heads: Heads, rows: dict, groups, sources) -> dict:
 def run_pairs(run_dir: Path, data: Path, features: dict) -> dict:
     """The run's ``[fine-tuned, texture]`` logit pairs of its validation and test splits
     (the test split also at JPEG 40), and its texture weight."""
-    from texture_weight import pair_logits
-
     from aiorhuman.training.data import load_labelled
     from aiorhuman.training.degrade import DEGRADATIONS
     from aiorhuman.training.runs import load_run
+    from experiments.texture_weight import pair_logits
 
     run = load_run(run_dir)
     by_key = {s.key: s for s in load_labelled(data, check=False)[0]}

@@ -5,7 +5,7 @@ centre crop) and with several views (centre, its mirror image, a 15% zoom on the
 averaged in logit space. Reports balanced accuracy, verdict flips against the original image,
 and the cost in model calls.
 
-    python benchmarks/views.py --run runs/lite0-split-v1 --data ../shared/datasets/webmix-dev
+    python -m experiments.views --run runs/lite0-split-v1 --data ../shared/datasets/webmix-dev
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ def main() -> None:
     from sklearn.metrics import balanced_accuracy_score
 
     from aiorhuman.bundle import verdict
+    from aiorhuman.bundle.preprocess import decode_image, resize_and_crop
+    from aiorhuman.progress import progress
     from aiorhuman.training.data import load_labelled
     from aiorhuman.training.degrade import DEGRADATIONS
-    from aiorhuman.training.preprocess import decode_image, resize_and_crop
-    from aiorhuman.training.progress import progress
     from aiorhuman.training.runs import load_run
 
     run = load_run(args.run)

@@ -1,12 +1,12 @@
 """Fine-tuned model vs logistic regression on frozen features, and their blend, on held-out data.
 
 Scores, by ROC-AUC, the test split of a ``--test-fraction`` run and every held-out source group
-of ``leave_sources_out.py``, with three heads: the run's own fine-tuned model, a logistic
+of ``release.leave_sources_out``, with three heads: the run's own fine-tuned model, a logistic
 regression (standardised, balanced, C = 0.003) on frozen ImageNet Lite0 features fitted on
 the same training images, and the mean of their logits. Features come from
-``baseline_logreg.py``'s caches (``features.npz``: head; ``features-stages.npz``: every stage).
+``release.baseline_logreg``'s caches (``features.npz``: head; ``features-stages.npz``: every stage).
 
-    python benchmarks/heads_on_held_out.py --data ../shared/datasets/webmix-dev \\
+    python -m experiments.heads_on_held_out --data ../shared/datasets/webmix-dev \\
         --split-run runs/lite0-split-v1 --lso runs/lso --baseline runs/baseline
 """
 
@@ -36,7 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--split-run", type=Path, help="a run trained with --test-fraction")
-    parser.add_argument("--lso", type=Path, help="leave_sources_out.py's output folder")
+    parser.add_argument("--lso", type=Path, help="release.leave_sources_out's output folder")
     parser.add_argument("--baseline", type=Path, default=Path("runs/baseline"))
     args = parser.parse_args()
 

@@ -5,7 +5,7 @@ fine-tuning never changes, so it can be studied on frozen features alone. This e
 once (cached) for a run's train, validation and test splits, then fits the head several ways:
 
 - training copies: clean images only; plus 3 passes of the 224 px augmentation with JPEG at
-  90% (the recipe of session 2); plus 3 passes of full-resolution web copies
+  90% (an earlier recipe); plus 3 passes of full-resolution web copies
   (``training.degrade.random_web_copy``: rescale, then JPEG quality 30-95, before the resize
   to the model input, as the web does); plus 3 passes of web copies of which half are also
   cropped to a common web aspect ratio first (``crop_probability``);
@@ -17,9 +17,9 @@ For each it prints the texture head's own test ROC-AUC, clean and under each web
 with the change of balanced accuracy and the share of flipped decisions at a threshold chosen
 on validation (false-positive rate capped as in training); then, for each way of fitting, the
 texture head's ROC-AUC on whole source groups left out of its fit (the groups of
-``leave_sources_out.py``), the proxy for generators it has never seen.
+``release.leave_sources_out``), the proxy for generators it has never seen.
 
-    python benchmarks/texture_fit.py --data ../shared/datasets/webmix-dev \\
+    python -m experiments.texture_fit --data ../shared/datasets/webmix-dev \\
         --splits runs/lite0-split-v1/splits.json --out runs/texture-fit
 """
 
@@ -35,7 +35,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 PASSES = 3
-AUG224_JPEG_PROBABILITY = 0.9  # session 2's recipe: the training augmentation, JPEG at 90%
+AUG224_JPEG_PROBABILITY = 0.9  # the training augmentation, JPEG at 90%
 WEB_CROP_PROBABILITY = 0.5
 # [mean, std] widths of the texture stages, in the order build() concatenates them.
 STAGE_CHANNELS = (16, 24, 40, 80, 112)
@@ -191,13 +191,14 @@ def aug224_order(train_labels: list[int], stored_labels) -> list[int] | None:
 
 
 def held_out_groups(features: dict, data: Path, splits_path: Path, folds: int = 3) -> dict:
-    """Texture-only ROC-AUC on whole source groups held out of the fit (as leave_sources_out.py
-    deals them), for each way of fitting (``RECIPES``), with all five stages."""
+    """Texture-only ROC-AUC on whole source groups held out of the fit (as
+    ``release.leave_sources_out`` deals them), for each way of fitting (``RECIPES``), with all
+    five stages."""
     import numpy as np
-    from leave_sources_out import source_groups
     from sklearn.metrics import roc_auc_score
 
     from aiorhuman.training.data import find_metadata, load_metadata
+    from release.leave_sources_out import source_groups
 
     splits = json.loads(splits_path.read_text())
     sources = {k: row["source"] for k, row in load_metadata(find_metadata(data)).items()}

@@ -5,9 +5,9 @@ each fold trains the shipped recipe with one group held out entirely (``--holdou
 scores it with ``aiorhuman-evaluate --split test --group-by source``. Every source is scored
 once, by a model that never saw any image of it: a stricter proxy than leave-one-source-out
 (each model also misses the other sources of its group). The same folds are scored for the
-frozen-feature logistic-regression baseline (features from ``baseline_logreg.py``'s cache).
+frozen-feature logistic-regression baseline (features from ``release.baseline_logreg``'s cache).
 
-    python benchmarks/leave_sources_out.py --data ../shared/datasets/webmix-dev --out runs/lso
+    python -m release.leave_sources_out --data ../shared/datasets/webmix-dev --out runs/lso
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def baseline_fold_accuracy(
     return {s: float((predicted[src[test] == s] == y[test][src[test] == s]).mean()) for s in held}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
@@ -65,14 +65,14 @@ def main() -> None:
         "--baseline",
         type=Path,
         default=Path("runs/baseline"),
-        help="folder of baseline_logreg.py's output (features.npz, baseline.json)",
+        help="folder of release.baseline_logreg's output (features.npz, baseline.json)",
     )
     parser.add_argument(
         "train_args",
         nargs=argparse.REMAINDER,
         help="after --: extra aiorhuman-train arguments (the recipe)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     from aiorhuman.training.data import find_metadata, load_labelled, load_metadata
 

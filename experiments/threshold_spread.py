@@ -10,7 +10,7 @@ the threshold steadier and better, using validation alone: the validation split 
 stratified halves many times, each rule picks a threshold on one half and is scored on the
 other.
 
-    python benchmarks/threshold_spread.py --run runs/texture-split-v4 \\
+    python -m experiments.threshold_spread --run runs/texture-split-v4 \\
         --data ../shared/datasets/webmix-dev
 """
 

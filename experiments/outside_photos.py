@@ -8,7 +8,7 @@ most 320 px, JPEG quality 90). Every image is human-made, so every "ai" verdict 
 alarm. Prints each bundle's false-positive rate at its own threshold, its verdicts and every
 image's probability.
 
-    python benchmarks/outside_photos.py models/default /tmp/previous/models/default
+    python -m experiments.outside_photos models/default /tmp/linear/models/default
 """
 
 from __future__ import annotations

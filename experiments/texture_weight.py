@@ -5,7 +5,7 @@ weight w, ``(1 - w) * fine_tuned + w * texture``, recalibrated and thresholded o
 validation split as training does: ROC-AUC and balanced accuracy on a test split, clean and
 re-encoded as JPEG 60 and 40, and, on held-out source groups, ROC-AUC and per-source accuracy.
 
-    python benchmarks/texture_weight.py --data ../shared/datasets/webmix-dev \\
+    python -m experiments.texture_weight --data ../shared/datasets/webmix-dev \\
         --split-run runs/texture-split-v4 --lso runs/lso-v2
 """
 
@@ -84,7 +84,7 @@ def main() -> None:
 
 
 def held_out_by_weight(lso: Path, data: Path, split) -> None:
-    """Each weight on the held-out source groups of ``leave_sources_out.py``'s folds: ROC-AUC
+    """Each weight on the held-out source groups of ``release.leave_sources_out``'s folds: ROC-AUC
     of each group, and the mean per-source accuracy at the weight's own validation threshold
     over the sources with >= 10 images."""
     import numpy as np
