@@ -12,6 +12,9 @@ IMAGE_TYPES = (
     "image/bmp",
     "image/webp",
     "image/avif",
+    "image/heic",
+    "image/heif",
+    "image/tiff",
     "application/octet-stream",
 )
 BINARY = {"type": "string", "format": "binary"}
@@ -181,7 +184,7 @@ _PROBLEMS = {
     "400": "Not an image, corrupt or truncated image, bad request or URL that cannot be fetched.",
     "401": "API key required, missing or wrong.",
     "413": "Body (or fetched image) too large.",
-    "415": "Unsupported media type or image format (e.g. SVG, TIFF).",
+    "415": "Unsupported media type or image format (e.g. SVG, PSD, JPEG XL).",
     "422": "Image too costly: too many pixels (decompression bomb), frames or JPEG scans.",
     "429": "Rate limit reached; see Retry-After.",
     "503": "Overloaded or too slow; see Retry-After.",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Response, json
 
+from aiorhuman.intake import ImageRefused
+
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "tag:aiorhuman,2026:problem:"
 
@@ -34,6 +36,14 @@ CATALOGUE: dict[str, tuple[int, str]] = {
 }
 
 
+# The intake's refusal kinds whose slug here differs (the others are the same word).
+_REFUSALS = {
+    "empty": "empty-body",
+    "corrupt": "corrupt-image",
+    "unsupported-format": "unsupported-image-format",
+}
+
+
 class Problem(Exception):
     """An error to answer with: a catalogue slug, a human detail, extra members and headers."""
 
@@ -60,3 +70,9 @@ class Problem(Exception):
         response = Response(json.dumps(self.body()), self.status, mimetype=MEDIA_TYPE)
         response.headers.update(self.headers)
         return response
+
+    @classmethod
+    def refused(cls, refusal: ImageRefused) -> Problem:
+        """The problem for an image the intake refused (same status, same message)."""
+        members = {} if refusal.limit is None else {"limit": refusal.limit}
+        return cls(_REFUSALS.get(refusal.kind, refusal.kind), refusal.message, **members)

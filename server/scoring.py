@@ -6,7 +6,7 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from aiorhuman.server import images
+from aiorhuman import intake
 from aiorhuman.server.batcher import Batcher, Outcome, Overloaded
 from aiorhuman.server.model import UnreadableImage
 from aiorhuman.server.problems import Problem
@@ -30,7 +30,7 @@ class Timings:
 class Scorer:
     """Scores lists of encoded images through a shared ``Batcher``."""
 
-    def __init__(self, batcher: Batcher, limits: images.Limits, timeout: float) -> None:
+    def __init__(self, batcher: Batcher, limits: intake.Limits, timeout: float) -> None:
         self.batcher = batcher
         self.limits = limits
         self.timeout = timeout
@@ -40,10 +40,10 @@ class Scorer:
         deadline = time.monotonic() + self.timeout
         start = time.monotonic()
         infos = [
-            self._each(i, len(data), images.inspect, d, self.limits) for i, d in enumerate(data)
+            self._each(i, len(data), intake.inspect, d, self.limits) for i, d in enumerate(data)
         ]
         payloads = [
-            self._each(i, len(data), images.to_png, d, info) if info.needs_transcode else d
+            self._each(i, len(data), intake.to_png, d, info) if info.needs_transcode else d
             for i, (d, info) in enumerate(zip(data, infos, strict=True))
         ]
         timings.prepare_ms = 1000 * (time.monotonic() - start)
@@ -53,7 +53,7 @@ class Scorer:
             for i in refused:
                 if infos[i].needs_transcode:
                     raise self._corrupt(i, infos[i], len(data))
-                payloads[i] = self._each(i, len(data), images.to_png, data[i], infos[i])
+                payloads[i] = self._each(i, len(data), intake.to_png, data[i], infos[i])
             again = [payloads[i] for i in refused], [infos[i] for i in refused]
             for i, result in zip(refused, self._wait(self._submit(*again), deadline), strict=True):
                 if isinstance(result, UnreadableImage):
@@ -63,7 +63,7 @@ class Scorer:
             timings.add(result)
         return [float(result.value) for result in results]
 
-    def _submit(self, payloads: list[bytes], infos: list[images.Inspected]) -> list[Future]:
+    def _submit(self, payloads: list[bytes], infos: list[intake.Inspected]) -> list[Future]:
         try:
             return self.batcher.submit(payloads, [info.pixels for info in infos])
         except Overloaded:
@@ -91,7 +91,7 @@ class Scorer:
                 ) from None
         return results
 
-    def _corrupt(self, index: int, info: images.Inspected, count: int) -> Problem:
+    def _corrupt(self, index: int, info: intake.Inspected, count: int) -> Problem:
         problem = Problem("corrupt-image", f"The {info.format} image cannot be decoded.")
         return self._indexed(problem, index, count)
 
@@ -103,8 +103,8 @@ class Scorer:
         return problem
 
     def _each(self, index: int, count: int, fn, *args):
-        """``fn(*args)``, naming the image in any ``Problem`` it raises."""
+        """``fn(*args)``, naming the image in the ``Problem`` for any refusal."""
         try:
             return fn(*args)
-        except Problem as problem:
-            raise self._indexed(problem, index, count) from None
+        except intake.ImageRefused as refusal:
+            raise self._indexed(Problem.refused(refusal), index, count) from None

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from aiorhuman.server import images, openapi
+from aiorhuman import intake
+from aiorhuman.server import openapi
 from aiorhuman.server.addresses import parse_networks
 from aiorhuman.server.auth import KeyCheck
 from aiorhuman.server.batcher import Batcher
@@ -63,7 +64,7 @@ def build_server(settings: Settings, model: Model) -> Server:
         max_weight=settings.max_pixels,
         on_batch=metrics.record_batch,
     )
-    limits = images.Limits(settings.max_pixels, settings.max_frames)
+    limits = intake.Limits(settings.max_pixels, settings.max_frames)
     keys = KeyCheck(settings.all_api_keys())
     server = Server(
         settings=settings,

@@ -128,9 +128,9 @@ def test_animated_gif_is_scored_on_its_first_frame(make_client, tiny_model):
 
 
 def _transcoded(data: bytes) -> bytes:
-    from aiorhuman.server import images
+    from aiorhuman import intake
 
-    return images.to_png(data, images.inspect(data, images.Limits(10**8, 10**4)))
+    return intake.to_png(data, intake.inspect(data, intake.Limits(10**8, 10**4)))
 
 
 def test_request_errors(make_client):
