@@ -1,113 +1,27 @@
-"""``aiorhuman-predict``: score image files, folders or a Kaggle ``test.csv`` with a run or a
-bundle; writes ``path,probability_ai,verdict,error,reason,provenance`` and, for a test.csv, a
-Kaggle submission. ``verdict`` is the final one: ``ai`` with reason ``metadata`` when the file's
-own provenance decides (docs/provenance.md), else the model's."""
+"""``aiorhuman-predict``: score image files, folders or a Kaggle ``test.csv`` with a bundle;
+writes ``path,probability_ai,verdict,error,reason,provenance`` and, for a test.csv, a Kaggle
+submission. ``verdict`` is the final one: ``ai`` with reason ``metadata`` when the file's own
+provenance decides (docs/provenance.md), else the model's."""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from aiorhuman.batch.scoring import Scored
-    from aiorhuman.training.data import Sample
-
-COLUMNS = ("path", "probability_ai", "verdict", "error", "reason", "provenance")
-
-
-def result_row(r: Scored) -> dict:
-    """One image's output row (``COLUMNS``); both engines write exactly these."""
-    return {
-        "path": r.sample.key,
-        "probability_ai": r.probability,
-        "verdict": r.verdict,
-        "error": r.error,
-        "reason": r.reason,
-        "provenance": None
-        if r.provenance is None
-        else json.dumps(r.provenance, ensure_ascii=False, separators=(",", ":")),
-    }
-
-
-def write_rows(rows: Iterable[dict], out: Path) -> None:
-    """One CSV line per row, errors included; probabilities with 6 decimals."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            p = row["probability_ai"]
-            row = {**row, "probability_ai": None if p is None else f"{p:.6f}"}
-            writer.writerow(["" if row[c] is None else row[c] for c in COLUMNS])
-
-
-def result_schema():
-    """The Arrow schema of ``COLUMNS``: ``probability_ai`` float64, the rest strings."""
-    import pyarrow as pa
-
-    return pa.schema([(c, pa.float64() if c == "probability_ai" else pa.string()) for c in COLUMNS])
-
-
-def write_results(results, out: Path) -> None:
-    """One CSV row per image, errors included."""
-    write_rows(map(result_row, results), out)
-
-
-def write_parquet(rows: Iterable[dict], out: Path) -> None:
-    """The rows as one Parquet file (``result_schema``)."""
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        raise SystemExit("Parquet output needs pyarrow: pip install pyarrow") from exc
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(list(rows), schema=result_schema()), out)
-
-
-def load_inputs(paths: Iterable[str]) -> list[Sample]:
-    """``load_unlabelled``'s inputs, plus tables of paths: a ``.parquet``, or a ``.csv``, with a
-    ``path`` column (relative paths are relative to the table's folder)."""
-    from aiorhuman.training.data import Sample, load_unlabelled
-
-    samples = []
-    for item in map(Path, paths):
-        keys = None
-        if item.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            keys = pq.read_table(item, columns=["path"]).column("path").to_pylist()
-        elif item.suffix == ".csv":
-            with item.open(newline="") as f:
-                rows = list(csv.DictReader(f))
-            keys = [row["path"] for row in rows] if rows and "path" in rows[0] else None
-        if keys is None:
-            samples += load_unlabelled([item])
-        else:
-            samples += [Sample(item.parent / key, None, key) for key in keys]
-    return samples
-
-
-def write_submission(results, threshold: float, out: Path) -> None:
-    """Kaggle submission ``id,label`` (1 = AI); unscorable images get the majority guess 0."""
-    with out.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["id", "label"])
-        for r in results:
-            label = int(r.probability is not None and r.probability >= threshold)
-            writer.writerow([r.sample.key, label])
+from aiorhuman.batch.inputs import load_inputs
+from aiorhuman.batch.rows import result_row, write_parquet, write_results, write_submission
+from aiorhuman.batch.scoring import open_bundle, score_files
 
 
 def main(argv: list[str] | None = None) -> None:
-    from aiorhuman.batch.scoring import open_model, score_samples
-
     p = argparse.ArgumentParser(prog="aiorhuman-predict", description=__doc__.splitlines()[0])
-    p.add_argument("--model", required=True, type=Path, help="run directory or bundle folder")
+    p.add_argument(
+        "--model",
+        required=True,
+        type=Path,
+        help="bundle folder (aiorhuman-convert makes one from a run)",
+    )
     p.add_argument(
         "paths",
         nargs="+",
@@ -158,8 +72,8 @@ def main(argv: list[str] | None = None) -> None:
         )  # fmt: skip
         print(f"{summary}; results in {', '.join(str(p) for p in (parquet, csv_out) if p)}")
         return
-    scorer = open_model(args.model)
-    results = score_samples(scorer, samples, args.batch_size, provenance=True)
+    scorer = open_bundle(args.model)
+    results = score_files(scorer, samples, args.batch_size)
     if csv_out:
         write_results(results, csv_out)
     if parquet:

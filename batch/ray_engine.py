@@ -4,7 +4,7 @@ The pipeline streams; nothing holds the whole collection but the list of paths::
 
     paths (blocks of rows) -> prepare: read + check [+ decode]  (tasks)
                            -> score: the bundle, loaded once per actor (actor pool)
-                           -> driver: commits parts of rows (training/ray_parts.py)
+                           -> driver: commits parts of rows (batch/ray_parts.py)
 
 ``prepare`` reads each file with the single-process reader (size and pixel limits). With GPUs
 it also decodes, with the preprocessing the SavedModel's bytes signature traces, so that CPUs
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aiorhuman.training.data import Sample
+from aiorhuman.batch.inputs import Input
 
 # Fault injection for tests: the Nth batch of a model worker kills its process, once per run.
 CRASH_ENV = "AIORHUMAN_RAY_CRASH_AT_BATCH"
@@ -69,7 +69,7 @@ def parts_folder(out: Path) -> Path:
 
 def score_with_ray(
     model: Path,
-    samples: Sequence[Sample],
+    samples: Sequence[Input],
     out: Path,
     parquet: Path | None,
     csv: Path | None,
@@ -98,7 +98,7 @@ def score_with_ray(
         ) from exc
     from aiorhuman.batch.ray_parts import PartStore
     from aiorhuman.bundle import read_card
-    from aiorhuman.training.preprocess import PREPROCESSING_SPEC
+    from aiorhuman.bundle.preprocess import PREPROCESSING_SPEC
 
     if not (model / "card.json").is_file():
         raise SystemExit(f"--engine ray scores bundles: {model} has no card.json")
@@ -239,7 +239,7 @@ def _decoder(size: int):
     """The bundle's bytes-signature preprocessing, as a batched function."""
     import tensorflow as tf
 
-    from aiorhuman.training.preprocess import preprocess_bytes
+    from aiorhuman.bundle.preprocess import preprocess_bytes
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
     def decode(images: tf.Tensor) -> tf.Tensor:
@@ -254,7 +254,7 @@ def _decoder(size: int):
 
 def _decode(datas: list[bytes], size: int) -> list[np.ndarray | None]:
     """Pixels of each image, None where it does not decode (found one by one, as in
-    ``training.scoring``)."""
+    ``aiorhuman.bundle.scoring``)."""
     import tensorflow as tf
 
     try:
@@ -268,13 +268,14 @@ def _decode(datas: list[bytes], size: int) -> list[np.ndarray | None]:
 def _prepare(batch: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
     """Read a batch: adds ``data`` (b"" when unread) and ``error`` ("" when none); with a
     ``size``, decodes too: ``pixels`` (zeros where there is an error)."""
-    from aiorhuman.batch.scoring import UNDECODABLE, _read
+    from aiorhuman.batch.scoring import read_file
+    from aiorhuman.bundle.scoring import UNDECODABLE
 
     n = len(batch["key"])
     datas, errors = [b""] * n, [""] * n
     for i, (key, file) in enumerate(zip(batch["key"], batch["file"], strict=True)):
         try:
-            datas[i] = _read(Sample(Path(file), None, key))
+            datas[i] = read_file(Input(Path(file), key))
         except (OSError, ValueError) as exc:
             errors[i] = str(exc)
     prepared = {"key": batch["key"], "file": batch["file"]}
@@ -298,38 +299,39 @@ class _ModelWorker:
     def __init__(self, model: str, crash: tuple[int, str], threads: int) -> None:
         import tensorflow as tf
 
-        from aiorhuman.batch.scoring import open_model
+        from aiorhuman.batch.scoring import open_bundle
 
         if threads:
             tf.config.threading.set_intra_op_parallelism_threads(threads)
             tf.config.threading.set_inter_op_parallelism_threads(threads)
-        self.scorer = open_model(model)
+        self.scorer = open_bundle(model)
         self.crash_at, self.crash_marker = crash  # see CRASH_ENV
         self.batches = 0
 
     def __call__(self, batch: dict[str, np.ndarray]):
         import pyarrow as pa
 
-        from aiorhuman.batch.predict import result_row, result_schema
-        from aiorhuman.batch.scoring import Scored, _score_batch, add_provenance
+        from aiorhuman.batch.rows import result_row, result_schema
+        from aiorhuman.batch.scoring import add_provenance
         from aiorhuman.bundle import verdict
+        from aiorhuman.bundle.scoring import Scored, score_batch
 
         self.batches += 1
         if self.batches == self.crash_at:
             self._crash_once()
         samples = [
-            Sample(Path(file), None, str(key))
+            Input(Path(file), str(key))
             for key, file in zip(batch["key"], batch["file"], strict=True)
         ]
         datas = [bytes(data) for data in batch["data"]]
         results = {i: Scored(samples[i], error=str(e)) for i, e in enumerate(batch["error"]) if e}
         ok = [i for i in range(len(samples)) if i not in results]
         if ok and "pixels" in batch:  # decoded in prepare
-            probabilities = self.scorer._bundle.predict_pixels(batch["pixels"][ok])
+            probabilities = self.scorer.bundle.predict_pixels(batch["pixels"][ok])
             for i, p in zip(ok, map(float, probabilities), strict=True):
                 results[i] = Scored(samples[i], p, verdict(p, self.scorer.unsure_band))
         elif ok:  # the single-process engine's own batch step
-            scored = _score_batch(self.scorer, [(samples[i], datas[i]) for i in ok])
+            scored = score_batch(self.scorer, [(samples[i], datas[i]) for i in ok])
             results.update(zip(ok, scored, strict=True))
         rows = [
             result_row(add_provenance(results[i], datas[i] or None)) for i in range(len(samples))

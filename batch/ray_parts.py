@@ -26,7 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aiorhuman.batch.predict import result_schema, write_rows
+from aiorhuman.batch.rows import result_schema, write_rows
 
 MANIFEST = "_manifest.jsonl"
 

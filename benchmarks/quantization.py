@@ -64,7 +64,7 @@ def pick_images(
 def pixels_of(paths: list[Path], size: int) -> np.ndarray:
     import tensorflow as tf
 
-    from aiorhuman.training.preprocess import preprocess_bytes
+    from aiorhuman.bundle.preprocess import preprocess_bytes
 
     return np.stack([preprocess_bytes(tf.constant(p.read_bytes()), size).numpy() for p in paths])
 

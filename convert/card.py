@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiorhuman.bundle.card import CARD_VERSION, sha256_file
-from aiorhuman.training.preprocess import PREPROCESSING_SPEC
+from aiorhuman.bundle.preprocess import PREPROCESSING_SPEC
 from aiorhuman.training.runs import Run
 
 LABELS = {"0": "human", "1": "ai"}

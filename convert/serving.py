@@ -7,7 +7,7 @@ from pathlib import Path
 import tensorflow as tf
 import tf_keras as keras
 
-from aiorhuman.training.preprocess import preprocess_bytes
+from aiorhuman.bundle.preprocess import preprocess_bytes
 
 BYTES_SIGNATURE = "serving_default"
 PIXELS_SIGNATURE = "pixels"

@@ -17,9 +17,9 @@ import tensorflow as tf
 
 from aiorhuman.bundle import load_bundle
 from aiorhuman.bundle.model import Bundle
+from aiorhuman.bundle.preprocess import preprocess_bytes, resize_and_crop
 from aiorhuman.convert.jsparity import BACKENDS, run_tfjs
 from aiorhuman.convert.samples import default_variants, reference_decode, skimage_samples
-from aiorhuman.training.preprocess import preprocess_bytes, resize_and_crop
 
 # Largest |probability difference| allowed between the SavedModel and TF.js, per quantization
 # of the TF.js weights (justified in docs/convert.md from measured figures).

@@ -39,7 +39,7 @@ def test_scores_real_photos_through_both_signatures(shipped):
     encoded = [encode(Image.fromarray(p), "JPEG", quality=92) for p in photos]
     from_bytes = shipped.predict_bytes(encoded)
     assert from_bytes.shape == (3,) and ((from_bytes >= 0) & (from_bytes <= 1)).all()
-    from aiorhuman.training.preprocess import preprocess_bytes
+    from aiorhuman.bundle.preprocess import preprocess_bytes
 
     pixels = np.stack([preprocess_bytes(data, 224).numpy() for data in encoded])
     np.testing.assert_allclose(shipped.predict_pixels(pixels), from_bytes, atol=1e-5)

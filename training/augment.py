@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from aiorhuman.training.preprocess import resize_and_crop
+from aiorhuman.bundle.preprocess import resize_and_crop
 
 
 @dataclass

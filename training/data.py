@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from aiorhuman.training.progress import progress
+from aiorhuman.progress import progress
 
 LABELS = {"0": 0, "1": 1, "human": 0, "ai": 1}
 FOLDER_LABELS = {"ai": 1, "1": 1, "human": 0, "0": 0}
@@ -166,31 +166,6 @@ def load_labelled(path: str | Path, check: bool = True) -> tuple[list[Sample], D
         _labelled_from_csv(csv_path, report) if csv_path else _labelled_from_folders(path, report)
     )
     return _validate(samples, report, check), report
-
-
-def load_unlabelled(paths: Iterable[str | Path]) -> list[Sample]:
-    """Samples to score from files, folders (recursively) or a Kaggle ``test.csv`` (``id``)."""
-    samples = []
-    for item in map(Path, paths):
-        if item.is_dir():
-            csv_path = resolve_csv(item, "test.csv")
-            if csv_path:
-                samples += load_unlabelled([csv_path])
-                continue
-            for path in sorted(item.rglob("*")):
-                if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
-                    samples.append(Sample(path, None, str(path)))
-        elif item.suffix.lower() == ".csv":
-            rows = _csv_rows(item)
-            column = "id" if rows and "id" in rows[0] else "file_name"
-            if rows and column not in rows[0]:
-                raise ValueError(
-                    f"{item}: expected an id (or file_name) column; got {list(rows[0])}"
-                )
-            samples += [Sample(item.parent / row[column], None, row[column]) for row in rows]
-        else:
-            samples.append(Sample(item, None, str(item)))
-    return samples
 
 
 def load_metadata(path: str | Path) -> dict[str, dict[str, str]]:

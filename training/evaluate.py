@@ -7,11 +7,17 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from aiorhuman.progress import progress
 from aiorhuman.training.data import Sample
+
+if TYPE_CHECKING:
+    from aiorhuman.bundle.scoring import Scored, Scorer
 
 
 def _select_split(model_path: Path, samples: list[Sample], split: str) -> list[Sample]:
@@ -44,6 +50,22 @@ def _summarise(labels: np.ndarray, probs: np.ndarray, threshold: float, band: li
     return result
 
 
+def _score(
+    scorer: Scorer,
+    samples: list[Sample],
+    batch_size: int,
+    read: Callable[[Sample], bytes] = lambda s: s.path.read_bytes(),
+    label: str = "scoring",
+) -> list[Scored]:
+    """Each sample's probability (``error`` set where it cannot be read or decoded)."""
+    from aiorhuman.bundle.scoring import score_items
+
+    return score_items(
+        scorer, samples, read, batch_size,
+        progress=lambda xs: progress(xs, label, enabled=len(samples) > 64),
+    )  # fmt: skip
+
+
 def evaluate(
     model_path: Path,
     data: Path,
@@ -55,17 +77,17 @@ def evaluate(
     batch_size: int,
 ) -> dict:
     """Evaluate and write ``evaluation.json``, ``evaluation.md`` and plots into ``out``."""
-    from aiorhuman.batch.scoring import open_model, score_samples
     from aiorhuman.training import plots
     from aiorhuman.training.data import find_metadata, load_labelled, load_metadata
     from aiorhuman.training.degrade import DEGRADATIONS
+    from aiorhuman.training.scoring import open_model
 
     out.mkdir(parents=True, exist_ok=True)
     scorer = open_model(model_path)
     samples, report = load_labelled(data)
     print(report.summary(), file=sys.stderr)
     samples = _select_split(model_path, samples, split)
-    scored = [r for r in score_samples(scorer, samples, batch_size) if r.error is None]
+    scored = [r for r in _score(scorer, samples, batch_size) if r.error is None]
     labels = np.array([r.sample.label for r in scored])
     probs = np.array([r.probability for r in scored])
     threshold, band = scorer.threshold, scorer.unsure_band
@@ -102,7 +124,7 @@ def evaluate(
     original = {id(r.sample): r for r in scored}
     for name in degradations:
         transform = DEGRADATIONS[name]
-        degraded = score_samples(
+        degraded = _score(
             scorer,
             [r.sample for r in scored],
             batch_size,

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
+from aiorhuman.bundle.preprocess import decode_image, resize_and_crop
 from aiorhuman.training.augment import AugmentConfig, augment
 from aiorhuman.training.data import Sample
-from aiorhuman.training.preprocess import decode_image, resize_and_crop
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -89,7 +89,7 @@ def web_copies_dataset(
 
 
 def _encoded_dataset(generator, size: int, batch_size: int) -> tf.data.Dataset:
-    from aiorhuman.training.preprocess import preprocess_bytes
+    from aiorhuman.bundle.preprocess import preprocess_bytes
 
     signature = (tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.float32))
     dataset = tf.data.Dataset.from_generator(generator, output_signature=signature)

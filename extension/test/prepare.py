@@ -129,7 +129,7 @@ def make_bundle(out: Path, images: Path, architecture: str = "tiny") -> Path:
         quantize = "float16"
     # Spread the outputs so that the test images fall on both sides of the unsure band:
     # standardise the logits over the test images.
-    from aiorhuman.training.preprocess import preprocess_bytes
+    from aiorhuman.bundle.preprocess import preprocess_bytes
 
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)][-1]
     names = sorted(

@@ -26,7 +26,7 @@ def test_bundle_layout_and_card(tiny_bundle):
 
 
 def test_bundle_predicts_bytes_and_pixels(tiny_bundle, tiny_run):
-    from aiorhuman.training.preprocess import preprocess_bytes
+    from aiorhuman.bundle.preprocess import preprocess_bytes
     from aiorhuman.training.runs import load_run
 
     bundle = load_bundle(tiny_bundle)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from aiorhuman.training.data import load_labelled, load_unlabelled
-from tests.images import noisy_image, write_folder_dataset, write_kaggle_dataset
+from aiorhuman.training.data import load_labelled
+from tests.images import write_folder_dataset, write_kaggle_dataset
 
 
 def test_kaggle_layout_with_index_column(tmp_path):
@@ -53,14 +53,3 @@ def test_wrong_columns_are_a_clear_error(tmp_path):
     (tmp_path / "train.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="file_name,label"):
         load_labelled(tmp_path)
-
-
-def test_unlabelled_inputs_files_folders_and_test_csv(tmp_path):
-    (tmp_path / "imgs").mkdir()
-    for i in range(3):
-        noisy_image(i).save(tmp_path / "imgs" / f"{i}.png")
-    (tmp_path / "test.csv").write_text("id\nimgs/0.png\nimgs/1.png\n")
-    from_csv = load_unlabelled([tmp_path / "test.csv"])
-    assert [s.key for s in from_csv] == ["imgs/0.png", "imgs/1.png"]
-    assert len(load_unlabelled([tmp_path / "imgs"])) == 3
-    assert len(load_unlabelled([tmp_path / "imgs" / "2.png"])) == 1

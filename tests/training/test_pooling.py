@@ -70,8 +70,8 @@ def test_the_standardisation_is_fitted_to_the_features_then_folded_away():
 
 def test_a_stage_pooling_run_exports_with_its_estimates_and_matches_keras(tmp_path):
     from aiorhuman.bundle import load_bundle
+    from aiorhuman.bundle.preprocess import preprocess_bytes
     from aiorhuman.convert.cli import main as convert_main
-    from aiorhuman.training.preprocess import preprocess_bytes
     from aiorhuman.training.runs import load_run
 
     run = make_untrained_run(tmp_path / "run", pooling="stages")

@@ -143,29 +143,6 @@ def test_evaluate_overall_per_group_and_degraded(trained_run, kaggle_data, tmp_p
     assert (out / "plots" / "roc.png").is_file()
 
 
-def test_predict_writes_results_errors_and_a_submission(trained_run, kaggle_data, tmp_path):
-    (kaggle_data / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
-    test_csv = kaggle_data / "test.csv"
-    test_csv.write_text("id\ntrain_data/1_0.jpg\ntrain_data/0_0.jpg\nbroken.jpg\nnothere.jpg\n")
-    out = tmp_path / "pred.csv"
-    result = run_cli(
-        "aiorhuman.batch.predict", "--model", str(trained_run), str(test_csv), "--out", str(out)
-    )
-    rows = list(csv.DictReader(out.open()))
-    assert [r["path"] for r in rows] == [
-        "train_data/1_0.jpg",
-        "train_data/0_0.jpg",
-        "broken.jpg",
-        "nothere.jpg",
-    ]
-    assert rows[0]["verdict"] in {"ai", "human", "unsure"} and rows[0]["error"] == ""
-    assert rows[2]["error"] and rows[3]["error"] and rows[2]["probability_ai"] == ""
-    submission = list(csv.DictReader(out.with_suffix(".submission.csv").open()))
-    assert [r["id"] for r in submission][:2] == ["train_data/1_0.jpg", "train_data/0_0.jpg"]
-    assert {r["label"] for r in submission} <= {"0", "1"}
-    assert "2 errors" in result.stdout
-
-
 def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
     data = write_folder_dataset(tmp_path / "data", per_class=10)
     out = tmp_path / "run"
@@ -271,16 +248,18 @@ def test_resnet50v2_hub_path_with_a_local_module(tmp_path):
     )
     config = json.loads((out / "config.json").read_text())
     assert config["backbone"] == "resnet50v2" and config["hub_handle"] == str(module)
-    # The run loads back (the hub module is rebuilt from its handle) and predicts.
+    # The run loads back (the hub module is rebuilt from its handle) and scores.
     run_cli(
-        "aiorhuman.batch.predict",
+        "aiorhuman.training.evaluate",
         "--model",
         str(out),
-        str(data / "ai"),
+        "--data",
+        str(data),
         "--out",
-        str(tmp_path / "p.csv"),
+        str(tmp_path / "eval"),
     )
-    assert len(list(csv.DictReader((tmp_path / "p.csv").open()))) == 8
+    evaluation = json.loads((tmp_path / "eval" / "evaluation.json").read_text())
+    assert evaluation["overall"]["count"] == 16
 
 
 def test_the_default_resnet_handle_is_the_official_module():

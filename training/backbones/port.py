@@ -27,7 +27,7 @@ def classify(model, image: np.ndarray, size: int = 224) -> np.ndarray:
     """ImageNet probabilities of one H x W x 3 uint8 photo, with our preprocessing."""
     import tensorflow as tf
 
-    from aiorhuman.training.preprocess import resize_and_crop
+    from aiorhuman.bundle.preprocess import resize_and_crop
 
     pixels = resize_and_crop(tf.constant(image), size)[None]
     return tf.nn.softmax(model(pixels, training=False)).numpy()[0]

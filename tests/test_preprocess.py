@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image, ImageOps
 
-from aiorhuman.training.preprocess import (
+from aiorhuman.bundle.preprocess import (
     decode_image,
     exif_orientation,
     preprocess_bytes,

@@ -15,9 +15,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from aiorhuman.batch import inputs, predict
 from aiorhuman.batch.ray_engine import CRASH_ENV, parts_folder, score_with_ray
 from aiorhuman.batch.ray_parts import MANIFEST, PartsMismatch, PartStore
-from aiorhuman.training import predict
+from aiorhuman.batch.rows import COLUMNS
 from tests.images import noisy_image, smooth_image
 
 ray = pytest.importorskip("ray")
@@ -110,7 +111,7 @@ def test_ray_matches_the_single_process_engine(
     assert errors.keys() == {"truncated.jpg", "text.png", "empty.jpg", "bomb.png"}
     assert "too large" in errors["bomb.png"] and errors["empty.jpg"] == "empty file"
     table = pq.read_table(out)
-    assert table.column_names == list(predict.COLUMNS)
+    assert table.column_names == list(COLUMNS)
     local = pq.read_table(local_out.with_suffix(".parquet")).sort_by("path")
     table = table.sort_by("path")
     probabilities = ("probability_ai",)
@@ -126,7 +127,7 @@ def test_a_killed_worker_loses_and_repeats_nothing(
 ):
     monkeypatch.setenv(CRASH_ENV, "2")
     out = tmp_path / "r.csv"
-    samples = predict.load_inputs([str(images)])
+    samples = inputs.load_inputs([str(images)])
     # Decoding beside the model (the GPU layout) gives the same rows too.
     summary = score_with_ray(
         tiny_bundle, samples, out, None, out, batch_size=4, decode_in="prepare"
@@ -143,7 +144,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(
     cluster, tiny_bundle, images, local_out, tmp_path, monkeypatch
 ):
     out = tmp_path / "r.csv"
-    samples = predict.load_inputs([str(images)])
+    samples = inputs.load_inputs([str(images)])
     commit = PartStore.commit
 
     def commit_then_die(store, table):
@@ -211,7 +212,7 @@ def test_tables_of_paths_are_inputs(images, tmp_path):
     table = pa.table({"path": [str(images / "s1.png"), "sub/n1.jpg"]})
     pq.write_table(table, tmp_path / "t.parquet")
     (tmp_path / "t.csv").write_text("path,other\nsub/n2.jpg,x\n")
-    samples = predict.load_inputs([str(tmp_path / "t.parquet"), str(tmp_path / "t.csv")])
+    samples = inputs.load_inputs([str(tmp_path / "t.parquet"), str(tmp_path / "t.csv")])
     assert [s.key for s in samples] == [str(images / "s1.png"), "sub/n1.jpg", "sub/n2.jpg"]
     assert samples[1].path == tmp_path / "sub" / "n1.jpg"
 
