@@ -25,11 +25,19 @@ class Blocks:
     exif: list[bytes] = field(default_factory=list)  # TIFF structures ("II*\0" or "MM\0*")
     xmp: list[str] = field(default_factory=list)
     png_text: list[tuple[str, str]] = field(default_factory=list)  # (keyword, text)
+    png_header: bytes | None = None  # the IHDR chunk's 13 bytes
+    png_idat: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of IDAT data
     errors: list[str] = field(default_factory=list)
 
 
+def _is_svg(data: bytes) -> bool:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith((b"<svg", b"<?xml", b"<!--", b"<!DOCTYPE svg")) and b"<svg" in head
+
+
 def sniff(data: bytes) -> str | None:
-    """The container: ``"jpeg"``, ``"png"``, ``"webp"``, ``"gif"``, ``"avif"`` or None."""
+    """The container: ``"jpeg"``, ``"png"``, ``"webp"``, ``"gif"``, ``"avif"``, ``"tiff"``,
+    ``"svg"`` or None."""
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if data.startswith(PNG_SIGNATURE):
@@ -40,6 +48,10 @@ def sniff(data: bytes) -> str | None:
         return "gif"
     if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
         return "avif"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if _is_svg(data):
+        return "svg"
     return None
 
 
@@ -170,6 +182,10 @@ def _png(data: bytes, limits: Limits, budget: Budget, blocks: Blocks) -> None:
                 _add_exif(data[pos + 8 : pos + 8 + length], limits, blocks)
             else:
                 _png_text(kind, data[pos + 8 : pos + 8 + length], limits, blocks)
+        if kind == b"IHDR" and length == 13:
+            blocks.png_header = data[pos + 8 : pos + 21]
+        elif kind == b"IDAT":
+            blocks.png_idat.append((pos + 8, pos + 8 + length))
         if kind == b"IEND":
             return
         pos = end

@@ -17,6 +17,7 @@ class Limits:
     max_c2pa_bytes: int = 16 * MIB  # C2PA validation is skipped for bigger files
     max_seconds: float = 2.0  # the whole read, C2PA validation included
     max_items: int = 10_000  # JPEG segments, PNG or RIFF chunks walked
+    max_stealth_pixels: int = 4096 * 4096  # PNGs decoded for alpha-channel metadata
 
 
 DEFAULT_LIMITS = Limits()

@@ -1,4 +1,5 @@
-"""Generator text chunks in PNG files (Stable Diffusion web UI, ComfyUI, InvokeAI, NovelAI)."""
+"""Generator text chunks in PNG files (Stable Diffusion web UI, Fooocus, ComfyUI, InvokeAI,
+NovelAI)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ SD_WEBUI = "Stable Diffusion web UI"
 COMFYUI = "ComfyUI"
 INVOKEAI = "InvokeAI"
 NOVELAI = "NovelAI"
+FOOOCUS = "Fooocus"
 
 
 def _json_object(text: str) -> dict | None:
@@ -25,7 +27,9 @@ def generator(keyword: str, text: str) -> str | None:
     if not text.strip():
         return None
     if keyword == "parameters":
-        return SD_WEBUI
+        # Fooocus writes its own JSON here, or web UI text with "Version: Fooocus v…".
+        fooocus = _json_object(text) is not None or "Version: Fooocus" in text
+        return FOOOCUS if fooocus else SD_WEBUI
     if keyword in ("prompt", "workflow"):
         return COMFYUI if _json_object(text) is not None else None
     if keyword in ("sd-metadata", "invokeai_metadata"):
@@ -41,20 +45,23 @@ def generator(keyword: str, text: str) -> str | None:
     return None
 
 
+def png_text_signal(source: str, tool: str, text: str) -> dict:
+    """A decisive ``png-text`` signal: ``tool`` wrote ``text`` where ``source`` says."""
+    return {
+        "kind": "png-text",
+        "source": source,
+        "indicates": "ai",
+        "decisive": True,
+        "detail": clip(f"{tool}: {text}"),
+        "generator": tool,
+    }
+
+
 def png_text_signals(chunks: list[tuple[str, str]]) -> list[dict]:
     """One decisive ``png-text`` signal per recognised chunk, in file order."""
     signals = []
     for keyword, text in chunks:
         tool = generator(keyword, text)
         if tool is not None:
-            signals.append(
-                {
-                    "kind": "png-text",
-                    "source": f"PNG text '{keyword}'",
-                    "indicates": "ai",
-                    "decisive": True,
-                    "detail": clip(f"{tool}: {text}"),
-                    "generator": tool,
-                }
-            )
+            signals.append(png_text_signal(f"PNG text '{keyword}'", tool, text))
     return signals

@@ -1,16 +1,19 @@
-"""Write the provenance fixture files and ``expected.json`` (the Python reader's answers).
+"""Write the provenance fixture files and the Python reader's answers.
 
     python tests/provenance/make_fixtures.py OUT_DIR
 
 Every file is made here with the libraries' own writers (c2pa-python signs with a test CA
-made by ``cryptography`` on the spot; Pillow writes PNG text, EXIF and XMP). The browser test
-of the extension's JavaScript reader compares its answers with ``expected.json``. File names
+made by ``cryptography`` on the spot; Pillow writes PNG text, EXIF and XMP). The test CA is
+written as the user's own anchor, ``OUT_DIR/trust/test-ca.pem``: ``expected.json`` holds the
+answers with that trust folder (the CA's signatures are recognised), ``expected-no-trust.json``
+those with none. The extension's tests compare its JavaScript reader with both. File names
 are stable; contents (signatures, UUIDs) change from run to run.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import json
 import sys
@@ -22,6 +25,8 @@ from PIL.TiffImagePlugin import IFDRational
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 SIZE = (64, 64)
+TRUST_DIR = "trust"  # OUT_DIR/trust: the trust folder with the test CA as the user's anchor
+TEST_CA = "test-ca.pem"
 XMP_TEMPLATE = (
     '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
     '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
@@ -39,8 +44,10 @@ XMP_TEMPLATE = (
 # --- test certificates -------------------------------------------------------------------
 
 
+@functools.cache
 def make_signer():
-    """A c2pa ES256 signer whose certificate a test CA issued (made now, never saved)."""
+    """A c2pa ES256 signer whose certificate a test CA issued, and that CA's certificate (PEM):
+    made once per process, the key never saved."""
     import c2pa
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -103,7 +110,7 @@ def make_signer():
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, private, None)
-    return c2pa.Signer.from_info(info)
+    return c2pa.Signer.from_info(info), ca.public_bytes(pem)
 
 
 # --- images --------------------------------------------------------------------------------
@@ -225,7 +232,7 @@ def corrupt_manifest(data: bytes) -> bytes:
 
 
 def c2pa_fixtures() -> dict[str, bytes]:
-    signer = make_signer()
+    signer, _ = make_signer()
     created = {"action": "c2pa.created"}
     opened = {"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}}
     edited = {"action": "c2pa.color_adjustments"}
@@ -384,15 +391,23 @@ def fixtures() -> dict[str, bytes]:
 
 
 def write_fixtures(out: Path) -> dict[str, dict]:
-    """Write every fixture and ``expected.json`` into ``out``; return the expected objects."""
-    from aiorhuman.provenance import read_provenance
+    """Write every fixture into ``out``, the test CA as the user's own anchor in
+    ``out/trust/test-ca.pem``, and the reader's answers: ``expected.json`` with that trust
+    folder, ``expected-no-trust.json`` with none. Returns the objects of ``expected.json``."""
+    from aiorhuman.provenance import NO_TRUST, load_trust, read_provenance
 
     out.mkdir(parents=True, exist_ok=True)
-    expected = {}
-    for name, data in sorted(fixtures().items()):
+    files = fixtures()
+    (out / TRUST_DIR).mkdir(exist_ok=True)
+    (out / TRUST_DIR / TEST_CA).write_bytes(make_signer()[1])
+    trust = load_trust(out / TRUST_DIR)
+    expected, untrusted = {}, {}
+    for name, data in sorted(files.items()):
         (out / name).write_bytes(data)
-        expected[name] = read_provenance(data)
-    (out / "expected.json").write_text(json.dumps(expected, indent=2, ensure_ascii=False) + "\n")
+        expected[name] = read_provenance(data, trust=trust)
+        untrusted[name] = read_provenance(data, trust=NO_TRUST)
+    for file, answers in (("expected.json", expected), ("expected-no-trust.json", untrusted)):
+        (out / file).write_text(json.dumps(answers, indent=2, ensure_ascii=False) + "\n")
     return expected
 
 
@@ -401,7 +416,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) != 1:
         raise SystemExit("usage: python tests/provenance/make_fixtures.py OUT_DIR")
     expected = write_fixtures(Path(args[0]))
-    print(f"{len(expected)} fixtures and expected.json in {args[0]}")
+    print(f"{len(expected)} fixtures, expected.json and expected-no-trust.json in {args[0]}")
 
 
 if __name__ == "__main__":

@@ -70,8 +70,8 @@ def test_every_fixture_is_covered(expected):
 
 
 @pytest.mark.parametrize(("name", "decisive", "kinds"), CASES)
-def test_signals(fixture_dir, expected, name, decisive, kinds):
-    result = read_provenance((fixture_dir / name).read_bytes())
+def test_signals(fixture_dir, fixture_trust, expected, name, decisive, kinds):
+    result = read_provenance((fixture_dir / name).read_bytes(), trust=fixture_trust)
     assert result == expected[name]  # expected.json is what the reader says, run after run
     assert [s["kind"] for s in result["signals"]] == kinds
     assert result["decision"] == ("ai" if decisive else None)
@@ -87,7 +87,9 @@ def test_c2pa_details(expected):
     ai = expected["c2pa_ai.jpg"]["signals"][0]
     assert ai["c2pa"] == {
         "valid": True,
-        "trusted": False,  # no trust list is loaded: the test CA is not trusted, and need not be
+        "trust": "trusted",  # the test CA is in the trust folder, as the user's own anchor
+        "trusted": True,
+        "signer": "AI or Human tests",
         "validation_errors": [],
         "claim_generator": "Test AI generator",
         "digital_source_types": [IPTC + "trainedAlgorithmicMedia"],
@@ -100,13 +102,31 @@ def test_c2pa_details(expected):
     )
     camera = expected["c2pa_camera.jpg"]["signals"][0]
     assert camera["indicates"] == "camera" and camera["c2pa"]["valid"]
+    assert ai["detail"].endswith("; signer 'AI or Human tests' recognised")
+
+
+def test_without_a_trust_list_no_manifest_decides(expected_no_trust):
+    """The same files, no trust list: valid AI claims are shown, as claims, and never decide."""
+    for name in ("c2pa_ai.jpg", "c2pa_composite.png", "c2pa_ai_ingredient.jpg"):
+        (signal,) = expected_no_trust[name]["signals"]
+        assert expected_no_trust[name]["decision"] is None
+        assert signal["indicates"] == "ai" and not signal["decisive"]
+        assert (signal["c2pa"]["valid"], signal["c2pa"]["trust"]) == (True, "untrusted")
+        assert signal["detail"].endswith(
+            "; claims AI-generated; signer 'AI or Human tests' not recognised"
+            " (no trust list installed)"
+        )
+    camera = expected_no_trust["c2pa_camera.jpg"]["signals"][0]
+    assert camera["detail"].endswith(
+        "; signer 'AI or Human tests' not recognised (no trust list installed)"
+    )
 
 
 @pytest.mark.parametrize("name", ["c2pa_ai_tampered.jpg", "c2pa_ai_ingredient_tampered.jpg"])
 def test_tampered_manifests_are_reported_and_do_not_decide(expected, name):
     (signal,) = expected[name]["signals"]
     assert signal["indicates"] == "ai" and not signal["decisive"]
-    assert signal["c2pa"]["valid"] is False
+    assert (signal["c2pa"]["valid"], signal["c2pa"]["trust"]) == (False, "invalid")
     assert "assertion.dataHash.mismatch" in signal["c2pa"]["validation_errors"]
 
 
@@ -171,9 +191,11 @@ def test_the_script_writes_fixtures_and_expected_json(tmp_path):
     script = ROOT / "tests" / "provenance" / "make_fixtures.py"
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, cwd=tmp_path)
     expected = json.loads((tmp_path / "expected.json").read_text())
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "expected.json") == sorted(
-        expected
-    )
+    untrusted = json.loads((tmp_path / "expected-no-trust.json").read_text())
+    made = {"expected.json", "expected-no-trust.json", "trust"}
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in made) == sorted(expected)
+    assert sorted(untrusted) == sorted(expected)
+    assert [p.name for p in (tmp_path / "trust").iterdir()] == ["test-ca.pem"]
 
 
 def test_remote_manifests_are_never_fetched():
@@ -205,7 +227,7 @@ def test_remote_manifests_are_never_fetched():
         builder.set_no_embed()
         builder.set_remote_url(f"http://127.0.0.1:{server.server_port}/manifest.c2pa")
         out = io.BytesIO()
-        builder.sign(make_signer(), "image/jpeg", io.BytesIO(jpeg()), out)
+        builder.sign(make_signer()[0], "image/jpeg", io.BytesIO(jpeg()), out)
         result = read_provenance(out.getvalue())
     finally:
         server.shutdown()
