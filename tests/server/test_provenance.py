@@ -7,12 +7,21 @@ import io
 
 import pytest
 
-from tests.provenance.make_fixtures import fixtures
+from aiorhuman.provenance import TRUST_DIR_ENV
+from tests.provenance.make_fixtures import fixtures, make_signer
 
 
 @functools.cache
 def files() -> dict[str, bytes]:
     return fixtures()
+
+
+@pytest.fixture(autouse=True)
+def trusted_test_ca(tmp_path, monkeypatch):
+    """The fixtures' test CA as the user's own anchor in $AIORHUMAN_TRUST_DIR: its C2PA
+    signatures are recognised, so they decide (docs/provenance.md, Trust)."""
+    (tmp_path / "test-ca.pem").write_bytes(make_signer()[1])
+    monkeypatch.setenv(TRUST_DIR_ENV, str(tmp_path))
 
 
 def post(client, name: str):
