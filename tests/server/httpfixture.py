@@ -11,11 +11,17 @@ from typing import ClassVar
 
 from tests.server import samples
 
+DRIPS = ("/drip-headers", "/drip-body")
+DRIP_SECONDS = 0.1
+
 
 class _Handler(BaseHTTPRequestHandler):
     routes: ClassVar[dict] = {}
 
     def do_GET(self) -> None:
+        if self.path in DRIPS:
+            self._drip(self.path == "/drip-headers")
+            return
         route = self.routes.get(self.path)
         if route is None:
             self.send_error(404)
@@ -34,6 +40,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(chunk)
             except OSError:  # the client stopped reading (the size cap at work)
                 return
+
+    def _drip(self, in_headers: bool) -> None:
+        """Answer one byte every ``DRIP_SECONDS`` (in the headers or in the body), for minutes:
+        every read is quick, the whole never ends."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n"
+        body = b"\r\n" + samples.png()
+        sent, drip = (b"", b"X-Padding: " + b"a" * 10_000) if in_headers else (head, body)
+        try:
+            self.wfile.write(sent)
+            for byte in drip:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(DRIP_SECONDS)
+        except OSError:  # the fetcher hung up: what the test wants
+            return
 
     def log_message(self, *args) -> None:
         pass

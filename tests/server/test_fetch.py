@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 
 import pytest
 
@@ -135,6 +136,40 @@ def test_size_and_time_are_capped():
         assert problem(f"{base}/big-stream", LOOPBACK).slug == "body-too-large"
         quick = FetchPolicy(allow=LOOPBACK.allow, timeout=0.5)
         assert problem(f"{base}/slow", quick).slug == "fetch-failed"
+
+
+def _finishes(url: str, policy: FetchPolicy, resolver=None) -> str:
+    """The slug of the fetch's problem; fails if the fetch is still running after 15 s."""
+    outcome = []
+
+    def run() -> None:
+        with pytest.raises(Problem) as caught:
+            fetch(url, policy, **({"resolver": resolver} if resolver else {}))
+        outcome.append(caught.value)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(15)  # the drip hosts would hold it for many minutes
+    assert outcome, "the fetch outlived its deadline"
+    return outcome[0].detail
+
+
+@pytest.mark.parametrize("path", ["/drip-headers", "/drip-body"])
+def test_the_deadline_holds_for_slow_drip_hosts(path):
+    """Issue 19, item 1: each read is quick, so read timeouts alone never end the fetch."""
+    with image_server() as base:
+        policy = FetchPolicy(allow=LOOPBACK.allow, timeout=1.0)
+        assert _finishes(base + path, policy) == "Fetching the URL took too long."
+
+
+def test_the_deadline_covers_name_lookups():
+    def slow_resolver(host: str, port: int):
+        threading.Event().wait(60)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    policy = FetchPolicy(allow=LOOPBACK.allow, timeout=0.5)
+    url = "http://slow-dns.example.test/a.png"
+    assert _finishes(url, policy, slow_resolver) == "Fetching the URL took too long."
 
 
 def test_without_allow_list_loopback_server_is_refused():
