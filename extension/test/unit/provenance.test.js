@@ -235,22 +235,22 @@ const store = (overrides = {}) => ({
   ...overrides,
 });
 
-test('C2PA: AI in an ingredient manifest decides; the signal says where', () => {
-  const s = c2paSignal(store());
+test('C2PA: AI in an ingredient manifest of a recognised signer decides; the signal says where', () => {
+  const s = c2paSignal(store({ validation_state: 'Trusted' }), true);
   assert.deepEqual(s, {
     kind: 'c2pa',
     source: 'C2PA manifest (ingredient)',
     indicates: 'ai',
     decisive: true,
-    detail: "digitalSourceType trainedAlgorithmicMedia, claim generator 'Test editor'",
+    detail: "digitalSourceType trainedAlgorithmicMedia, claim generator 'Test editor'; signer recognised",
     c2pa: {
-      valid: true, trusted: false, validation_errors: [], claim_generator: 'Test editor',
+      valid: true, trust: 'trusted', trusted: true, signer: null, validation_errors: [], claim_generator: 'Test editor',
       digital_source_types: [AI], in_ingredient: true,
     },
   });
 });
 
-test('C2PA: a tampered or invalid manifest is reported as claimed and never decides; trust is not required', () => {
+test('C2PA: a tampered, invalid or unrecognised manifest is reported as claimed and never decides', () => {
   const tampered = c2paSignal(store({
     validation_results: { activeManifest: { failure: [{ code: 'assertion.dataHash.mismatch' }, { code: 'signingCredential.untrusted' }] } },
     validation_state: 'Invalid',
@@ -259,10 +259,11 @@ test('C2PA: a tampered or invalid manifest is reported as claimed and never deci
     ['ai', false, false, ['assertion.dataHash.mismatch']]);
   assert.match(tampered.detail, /; manifest invalid$/);
   const untrustedOnly = c2paSignal(store({ validation_results: { activeManifest: { failure: [{ code: 'signingCredential.untrusted' }] } } }));
-  assert.equal(untrustedOnly.decisive, true);
+  assert.deepEqual([untrustedOnly.decisive, untrustedOnly.c2pa.valid, untrustedOnly.c2pa.trust], [false, true, 'untrusted']);
+  assert.match(untrustedOnly.detail, /; claims AI-generated; signer not recognised \(no trust list installed\)$/);
   const noState = c2paSignal(store({ validation_state: 'Invalid' }));
   assert.deepEqual(noState.c2pa.validation_errors, ['validation state Invalid']);
-  assert.equal(c2paSignal({ manifests: {} }), null);
+  assert.deepEqual(c2paSignal({ manifests: {} }).c2pa.validation_errors, ['active manifest unreadable']);
 });
 
 test('C2PA without a validator: reported in errors, never decides', async () => {
