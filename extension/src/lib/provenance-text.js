@@ -19,17 +19,24 @@ export function metadataSummary(provenance, max = 120) {
   return cut(`${signal.source}: ${signal.detail}`, max);
 }
 
-/** How one signal reads in the details: what it says and how much it counts. */
+/**
+ * How one signal reads in the details: what it says and how much it counts. A C2PA signal
+ * leads with what its detail ends with, the signer's standing ("signer 'X' recognised",
+ * "claims AI-generated; signer 'X' not recognised (no trust list installed)", "manifest
+ * invalid"), then the claim.
+ */
 export function signalText(signal) {
   let note = '';
-  if (signal.kind === 'c2pa' && signal.c2pa && !signal.c2pa.valid) {
-    note = ' (invalid or not validated: not proof)';
+  if (signal.kind === 'c2pa' && signal.c2pa && signal.c2pa.trust !== 'trusted') {
+    note = ' (not proof: the model decides)';
   } else if (signal.decisive) {
     note = ' (decides)';
   } else if (signal.indicates === 'camera') {
     note = ' (camera data: shown, never proof)';
   }
-  return cut(`${signal.detail}${note}`);
+  const split = signal.kind === 'c2pa' ? signal.detail.indexOf('; ') : -1;
+  if (split === -1) return cut(`${signal.detail}${note}`);
+  return cut(`${signal.detail.slice(split + 2)}${note}: ${signal.detail.slice(0, split)}`);
 }
 
 /**

@@ -4,9 +4,12 @@
 
 import { clip, indexOf, isAiType, isCameraType, shortType } from './text.js';
 
-// Trust is reported, never required (docs/provenance.md): these failures do not make a
-// manifest invalid.
-const TRUST_CODES = ['signingCredential.untrusted', 'timeStamp.untrusted'];
+// Failures that say only that a signer is not recognised: they set `trust`, never `valid`.
+const TRUST_CODES = ['signingCredential.untrusted', 'timeStamp.untrusted', 'cawg.x509.credential.untrusted'];
+const UNTRUSTED_SIGNER = 'signingCredential.untrusted';
+// CAWG identity assertions are checked by the SDK too; their failures are listed, and
+// invalidate only what the SDK itself calls invalid.
+const CAWG_PREFIX = 'cawg.';
 // Bytes that every embedded manifest store (JUMBF) or remote-manifest reference contains.
 const MARKERS = ['jumb', 'c2pa', 'dcterms:provenance'];
 
@@ -53,15 +56,42 @@ function claimGenerator(manifest) {
   return typeof legacy === 'string' && legacy.trim() ? legacy.trim() : null;
 }
 
+/** Who the signing certificate names: its organisation, else its common name. */
+function signerName(manifest) {
+  const info = isObject(manifest.signature_info) ? manifest.signature_info : {};
+  for (const key of ['issuer', 'common_name']) {
+    const value = info[key];
+    if (typeof value === 'string' && value.trim()) return value.trim();
+  }
+  return null;
+}
+
 /**
- * The contract's `c2pa` signal for a manifest store, or null without an active manifest.
- * @param {object} store the Reader's manifest store (active_manifest, manifests, validation_*)
+ * What `detail` says after the claim: '; manifest invalid', '; claims AI-generated; signer
+ * 'X' not recognised (no trust list installed)', '; signer 'X' recognised'.
+ * @param {'trusted'|'untrusted'|'invalid'} trust
  */
-export function c2paSignal(store) {
+export function trustWords(trust, ai, signer, installed) {
+  if (trust === 'invalid') return '; manifest invalid';
+  const who = signer ? `signer '${signer}'` : 'signer';
+  if (trust === 'trusted') return `; ${who} recognised`;
+  const claim = ai ? '; claims AI-generated' : '';
+  return `${claim}; ${who} not recognised${installed ? '' : ' (no trust list installed)'}`;
+}
+
+/**
+ * The contract's `c2pa` signal for a manifest store. A store whose active manifest cannot be
+ * read still gives a signal: invalid, with the SDK's failure codes.
+ * @param {object} store the Reader's manifest store (active_manifest, manifests, validation_*)
+ * @param {boolean} [trustInstalled] whether any trust list was loaded
+ */
+export function c2paSignal(store, trustInstalled = false) {
   const manifests = isObject(store.manifests) ? store.manifests : {};
-  const active = manifests[store.active_manifest];
-  if (!isObject(active)) return null;
-  const found = failures(store.validation_results);
+  const active = isObject(manifests[store.active_manifest]) ? manifests[store.active_manifest] : {};
+  // The SDK's validation now (active manifest, ingredient deltas); the ingredients' recorded
+  // results (what the signer's tool saw) are added below.
+  const current = failures(store.validation_results);
+  const found = [...current];
   // Walk the active manifest, then its ingredients' manifests, depth first, in order.
   const typesActive = actionsSourceTypes(active);
   const typesIngredients = [];
@@ -85,28 +115,32 @@ export function c2paSignal(store) {
   }
   const state = store.validation_state;
   let errors = [...new Set(found.filter((c) => c && !TRUST_CODES.includes(c)))];
-  const valid = (state === 'Valid' || state === 'Trusted') && errors.length === 0;
-  if (state !== 'Valid' && state !== 'Trusted' && errors.length === 0) errors = [`validation state ${state}`];
+  if (Object.keys(active).length === 0) errors.push('active manifest unreadable');
+  const valid = (state === 'Valid' || state === 'Trusted') && !errors.some((c) => !c.startsWith(CAWG_PREFIX));
+  if (!valid && errors.length === 0) errors = [`validation state ${state}`];
+  const trust = !valid ? 'invalid' : state === 'Trusted' && !current.includes(UNTRUSTED_SIGNER) ? 'trusted' : 'untrusted';
   const allTypes = [...new Set([...typesActive, ...typesIngredients])];
   const aiTypes = allTypes.filter(isAiType);
   const inIngredient = aiTypes.length > 0 && !typesActive.some(isAiType);
   const generator = claimGenerator(active);
+  const signer = signerName(active);
   const shown = aiTypes[0] ?? allTypes[0] ?? null;
   const parts = [];
   if (shown) parts.push(`digitalSourceType ${shortType(shown)}`);
   if (generator) parts.push(`claim generator '${generator}'`);
-  let detail = parts.join(', ') || 'C2PA manifest';
-  if (!valid) detail += '; manifest invalid';
+  const detail = (parts.join(', ') || 'C2PA manifest') + trustWords(trust, aiTypes.length > 0, signer, trustInstalled);
   const camera = allTypes.some(isCameraType);
   return {
     kind: 'c2pa',
     source: inIngredient ? 'C2PA manifest (ingredient)' : 'C2PA manifest',
     indicates: aiTypes.length ? 'ai' : camera ? 'camera' : 'unknown',
-    decisive: valid && aiTypes.length > 0,
+    decisive: trust === 'trusted' && aiTypes.length > 0,
     detail: clip(detail),
     c2pa: {
       valid,
-      trusted: state === 'Trusted',
+      trust,
+      trusted: trust === 'trusted',
+      signer,
       validation_errors: errors,
       claim_generator: generator,
       digital_source_types: allTypes,

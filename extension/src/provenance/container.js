@@ -13,12 +13,20 @@ const PNG_SIGNATURE = '\x89PNG\r\n\x1a\n';
 
 /**
  * @typedef {object} Blocks
- * @property {string|null} format 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | null
+ * @property {string|null} format 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff' | 'svg' | null
  * @property {Uint8Array[]} exif TIFF structures
  * @property {string[]} xmp XMP packets
  * @property {[string, string][]} pngText [keyword, text]
+ * @property {Uint8Array|null} pngHeader the IHDR chunk's 13 bytes
+ * @property {[number, number][]} pngIdat [start, end) of each IDAT chunk's data
  * @property {string[]} errors
  */
+
+function isSvg(data) {
+  const head = latin1(data, 0, Math.min(data.length, 4096));
+  const start = head.replace(/^[\xef\xbb\xbf \t\r\n]+/, '');
+  return ['<svg', '<?xml', '<!--', '<!DOCTYPE svg'].some((p) => start.startsWith(p)) && start.includes('<svg');
+}
 
 /** The container, from the first bytes. */
 export function sniff(data) {
@@ -27,6 +35,8 @@ export function sniff(data) {
   if (startsWith(data, 'RIFF') && startsWith(data, 'WEBP', 8)) return 'webp';
   if (startsWith(data, 'GIF87a') || startsWith(data, 'GIF89a')) return 'gif';
   if (startsWith(data, 'ftyp', 4) && (startsWith(data, 'avif', 8) || startsWith(data, 'avis', 8))) return 'avif';
+  if (startsWith(data, 'II*\0') || startsWith(data, 'MM\0*')) return 'tiff';
+  if (isSvg(data)) return 'svg';
   return null;
 }
 
@@ -38,7 +48,7 @@ export function sniff(data) {
  * @returns {Promise<Blocks>}
  */
 export async function findBlocks(data, limits, budget) {
-  const blocks = { format: sniff(data), exif: [], xmp: [], pngText: [], errors: [] };
+  const blocks = { format: sniff(data), exif: [], xmp: [], pngText: [], pngHeader: null, pngIdat: [], errors: [] };
   const walker = { jpeg: walkJpeg, png: walkPng, webp: walkWebp }[blocks.format];
   if (walker) await walker(data, limits, budget, blocks);
   else scanXmp(data, limits, blocks);
@@ -100,31 +110,35 @@ function walkJpeg(data, limits, budget, blocks) {
 
 /**
  * zlib-inflated bytes, or null when corrupt or larger than `limit` (DecompressionStream,
- * stopped as soon as the output passes the limit: a small "zip bomb" costs nothing).
+ * stopped as soon as the output passes the limit: a small "zip bomb" costs nothing). With
+ * `prefix`, the first `limit` bytes instead (null when the stream is shorter or corrupt).
+ * @param {Uint8Array|Uint8Array[]} raw the compressed bytes, or their parts in order
  */
-export async function inflate(raw, limit) {
+export async function inflate(raw, limit, { format = 'deflate', prefix = false } = {}) {
   let reader;
   try {
-    reader = new Blob([raw]).stream().pipeThrough(new DecompressionStream('deflate')).getReader();
+    reader = new Blob(Array.isArray(raw) ? raw : [raw]).stream().pipeThrough(new DecompressionStream(format)).getReader();
     const chunks = [];
     let total = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       total += value.length;
+      chunks.push(value);
       if (total > limit) {
         reader.cancel().catch(() => {});
-        return null;
+        if (!prefix) return null;
+        break;
       }
-      chunks.push(value);
     }
+    if (prefix && total < limit) return null;
     const out = new Uint8Array(total);
     let at = 0;
     for (const chunk of chunks) {
       out.set(chunk, at);
       at += chunk.length;
     }
-    return out;
+    return prefix ? out.subarray(0, limit) : out;
   } catch {
     return null;
   }
@@ -200,6 +214,8 @@ async function walkPng(data, limits, budget, blocks) {
       else if (kind === 'eXIf') addExif(body, limits, blocks);
       else await pngText(kind, body, limits, blocks);
     }
+    if (kind === 'IHDR' && length === 13) blocks.pngHeader = data.subarray(pos + 8, pos + 21);
+    else if (kind === 'IDAT') blocks.pngIdat.push([pos + 8, pos + 8 + length]);
     if (kind === 'IEND') return;
     pos = end;
   }

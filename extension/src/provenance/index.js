@@ -11,6 +11,7 @@ import { findBlocks } from './container.js';
 import { ExifError, exifSignals, parseTiff } from './exif.js';
 import { c2paSignal, hasMarker } from './c2pa.js';
 import { pngTextSignals } from './pngtext.js';
+import { stealthSignal } from './stealth.js';
 import { xmpSignal } from './xmp.js';
 import { Budget, DEFAULT_LIMITS } from './limits.js';
 
@@ -35,24 +36,24 @@ function within(promise, ms) {
 
 /**
  * [c2pa signal or null, errors].
- * @param {(bytes: Uint8Array, container: string|null, ms: number) => Promise<object|null>} validate
+ * @param {(bytes: Uint8Array, container: string|null) => Promise<{store: object, trustInstalled: boolean}|null>} validate
  */
 async function readC2pa(data, size, container, limits, budget, validate) {
   if (!hasMarker(data)) return [null, []];
   if (size > limits.maxC2paBytes) return [null, ['C2PA: file over the size limit, manifest not validated']];
   if (!validate) return [null, ['C2PA: manifest not validated (no validator here)']];
   if (budget.expired()) return [null, ['C2PA: over the time limit, manifest not validated']];
-  let store;
+  let found;
   try {
-    store = await within(validate(data, container), budget.remaining());
+    found = await within(validate(data, container), budget.remaining());
   } catch (error) {
     if (error instanceof TimeoutError) return [null, ['C2PA: over the time limit, manifest not validated']];
     const text = String(error?.message ?? error).trim().split('\n')[0] || error?.name || 'Error';
     return [null, [`C2PA: manifest unreadable (${text.slice(0, 120)})`]];
   }
-  if (store === null || store === undefined) return [null, []];
+  if (found === null || found === undefined) return [null, []];
   try {
-    return [c2paSignal(store), []];
+    return [c2paSignal(found.store, found.trustInstalled), []];
   } catch (error) {
     return [null, [`C2PA: manifest not understood (${error?.name ?? 'Error'})`]];
   }
@@ -69,6 +70,7 @@ async function read(input, limits, validate, result) {
   }
   const blocks = await findBlocks(data, limits, budget);
   const [c2pa, c2paErrors] = await readC2pa(data, size, blocks.format, limits, budget, validate);
+  const [stealth, stealthErrors] = await stealthSignal(data, blocks, limits);
   const generators = [];
   let camera = null;
   for (const tiff of blocks.exif) {
@@ -85,9 +87,9 @@ async function read(input, limits, validate, result) {
     generators.push(...found.generators);
     camera ??= found.camera;
   }
-  const signals = [c2pa, xmpSignal(blocks.xmp), ...pngTextSignals(blocks.pngText), ...generators, camera];
+  const signals = [c2pa, xmpSignal(blocks.xmp), ...pngTextSignals(blocks.pngText), stealth, ...generators, camera];
   result.signals = signals.filter((s) => s !== null && s !== undefined);
-  errors.push(...blocks.errors, ...c2paErrors);
+  errors.push(...blocks.errors, ...stealthErrors, ...c2paErrors);
   if (budget.expired() && !errors.some((e) => e.includes('time limit'))) {
     errors.push('over the time limit: some metadata may not have been read');
   }
@@ -97,9 +99,10 @@ async function read(input, limits, validate, result) {
  * The provenance object of an encoded image (docs/provenance.md). Never throws.
  * @param {ArrayBuffer|Uint8Array} input the file's original bytes
  * @param {object} [options]
- * @param {(bytes: Uint8Array, container: string|null) => Promise<object|null>} [options.validateC2pa]
- *   the C2PA SDK's reader (wasm.js): the validated manifest store, null when there is none;
- *   without it a manifest is reported in `errors` as not validated
+ * @param {(bytes: Uint8Array, container: string|null) => Promise<{store: object, trustInstalled: boolean}|null>} [options.validateC2pa]
+ *   the C2PA SDK's reader (wasm.js): the validated manifest store and whether a trust list
+ *   was loaded, null when there is none; without it a manifest is reported in `errors` as
+ *   not validated
  * @param {import('./limits.js').Limits} [options.limits]
  */
 export async function readProvenance(input, { validateC2pa = null, limits = DEFAULT_LIMITS } = {}) {

@@ -9,6 +9,7 @@ const MIB = 1024 * 1024;
  * @property {number} maxC2paBytes C2PA validation is skipped for bigger files
  * @property {number} maxSeconds the whole read, C2PA validation included
  * @property {number} maxItems JPEG segments, PNG or RIFF chunks walked
+ * @property {number} maxStealthPixels PNGs decoded for alpha-channel metadata
  */
 export const DEFAULT_LIMITS = Object.freeze({
   maxScanBytes: 16 * MIB,
@@ -16,6 +17,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxC2paBytes: 16 * MIB,
   maxSeconds: 2.0,
   maxItems: 10000,
+  maxStealthPixels: 4096 * 4096,
 });
 
 /** A deadline shared by the steps of one read. */
