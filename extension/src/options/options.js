@@ -2,6 +2,7 @@
 // scripts pick it up from storage.onChanged.
 import { normalizeSettings, parseSiteList } from '../lib/settings.js';
 import { testConnection } from '../lib/server.js';
+import { addOwnAnchors, describeTrust, updateTrustLists } from '../provenance/trust.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const form = document.getElementById('form');
@@ -57,3 +58,29 @@ document.getElementById('test').addEventListener('click', async () => {
 });
 
 api.storage.local.get(null).then((stored) => fill(normalizeSettings(stored)));
+
+// C2PA trust lists: kept in this extension's localStorage, where the provenance reader finds
+// them (src/provenance/trust.js).
+const trustStatus = document.getElementById('trust-status');
+const showTrust = (prefix = '') => (trustStatus.textContent = `${prefix}${describeTrust()}`);
+document.getElementById('trust-update').addEventListener('click', async () => {
+  trustStatus.textContent = 'Downloading…';
+  try {
+    await updateTrustLists();
+    showTrust();
+  } catch (error) {
+    showTrust(`Not updated (${error.message}). `);
+  }
+});
+document.getElementById('trust-own').addEventListener('change', async (event) => {
+  const [file] = event.target.files;
+  if (!file) return;
+  try {
+    addOwnAnchors(file.name.replace(/\.(crt|cer)$/i, '.pem'), await file.text());
+    showTrust();
+  } catch (error) {
+    showTrust(`Not added (${error.message}). `);
+  }
+  event.target.value = '';
+});
+showTrust();
