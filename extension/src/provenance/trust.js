@@ -164,3 +164,11 @@ export function storedTrust(storage = globalThis.localStorage) {
   }
   return lastTrust;
 }
+
+/** One sentence about the trust lists in force, for the options page. */
+export function describeTrust(storage = globalThis.localStorage) {
+  const trust = storedTrust(storage);
+  if (!trust.installed) return 'No trust list installed: no C2PA signer is recognised, so C2PA claims never decide.';
+  const updated = trustUpdatedAt(storage);
+  return `Installed: ${trust.files.join(', ')}${updated ? ` (updated ${updated.slice(0, 10)})` : ''}.`;
+}
