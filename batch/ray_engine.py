@@ -266,29 +266,32 @@ def _decode(datas: list[bytes], size: int) -> list[np.ndarray | None]:
 
 
 def _prepare(batch: dict[str, np.ndarray], size: int) -> dict[str, np.ndarray]:
-    """Read a batch: adds ``data`` (b"" when unread) and ``error`` ("" when none); with a
+    """Read a batch: adds ``data`` (the file, b"" when unread), ``model`` (what the bundle is
+    given of it, the image intake's) and ``error`` ("" when none); with a
     ``size``, decodes too: ``pixels`` (zeros where there is an error)."""
-    from aiorhuman.batch.scoring import read_file
+    from aiorhuman.batch.scoring import model_bytes, read_file
     from aiorhuman.bundle.scoring import UNDECODABLE
 
     n = len(batch["key"])
-    datas, errors = [b""] * n, [""] * n
+    datas, models, errors = [b""] * n, [b""] * n, [""] * n
     for i, (key, file) in enumerate(zip(batch["key"], batch["file"], strict=True)):
         try:
             datas[i] = read_file(Input(Path(file), key))
+            models[i] = model_bytes(datas[i])
         except (OSError, ValueError) as exc:
             errors[i] = str(exc)
     prepared = {"key": batch["key"], "file": batch["file"]}
     if size:
         prepared["pixels"] = np.zeros((n, size, size, 3), np.float32)
         readable = [i for i in range(n) if not errors[i]]
-        decoded = _decode([datas[i] for i in readable], size) if readable else []
+        decoded = _decode([models[i] for i in readable], size) if readable else []
         for i, pixels in zip(readable, decoded, strict=True):
             if pixels is None:
                 errors[i] = UNDECODABLE
             else:
                 prepared["pixels"][i] = pixels
     prepared["data"] = np.array(datas, dtype=object)
+    prepared["model"] = np.array(models, dtype=object)
     prepared["error"] = np.array(errors, dtype=object)
     return prepared
 
@@ -331,7 +334,10 @@ class _ModelWorker:
             for i, p in zip(ok, map(float, probabilities), strict=True):
                 results[i] = Scored(samples[i], p, verdict(p, self.scorer.unsure_band))
         elif ok:  # the single-process engine's own batch step
-            scored = score_batch(self.scorer, [(samples[i], datas[i]) for i in ok])
+            models = [bytes(batch["model"][i]) for i in ok]
+            scored = score_batch(
+                self.scorer, list(zip([samples[i] for i in ok], models, strict=True))
+            )
             results.update(zip(ok, scored, strict=True))
         rows = [
             result_row(add_provenance(results[i], datas[i] or None)) for i in range(len(samples))

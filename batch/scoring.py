@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import io
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from PIL import Image
-
 from aiorhuman.bundle.scoring import BundleScorer, Item, Scored, score_items
+from aiorhuman.intake import Limits, prepare
 from aiorhuman.progress import progress
 from aiorhuman.provenance import final_verdict, read_provenance
 from aiorhuman.provenance.combine import empty
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Larger images are refused from their header before any decode (decompression bombs).
-MAX_PIXELS = 100_000_000
+LIMITS = Limits(max_pixels=100_000_000, max_frames=10_000)
 
 
 def open_bundle(path: str | Path) -> BundleScorer:
@@ -32,29 +29,19 @@ def open_bundle(path: str | Path) -> BundleScorer:
 
 
 def read_file(item: Item) -> bytes:
-    """A file's bytes, refusing empty, oversized and (from the header) over-large images."""
+    """A file's bytes, refusing empty and oversized files."""
     size = item.path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValueError(f"file too large ({size} bytes)")
     if size == 0:
         raise ValueError("empty file")
-    data = item.path.read_bytes()
-    _check_pixels(data)
-    return data
+    return item.path.read_bytes()
 
 
-def _check_pixels(data: bytes) -> None:
-    """Refuse an image whose header declares more than ``MAX_PIXELS``, without decoding it."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            width, height = Image.open(io.BytesIO(data)).size
-    except Image.DecompressionBombError as exc:  # over Pillow's own limit, far over ours
-        raise ValueError(f"image too large ({exc})") from exc
-    except Exception:  # an unreadable header is for the model's decoder to judge
-        return
-    if width * height > MAX_PIXELS:
-        raise ValueError(f"image too large ({width} x {height} pixels; at most {MAX_PIXELS})")
+def model_bytes(data: bytes) -> bytes:
+    """What the bundle is given of a file (the image intake): checked from its header
+    (pixel and frame bombs refused), transcoded to PNG where the SavedModel cannot decode it."""
+    return prepare(data, LIMITS)
 
 
 def add_provenance(result: Scored, data: bytes | None) -> Scored:
@@ -80,6 +67,7 @@ def score_files(scorer: BundleScorer, items: Sequence[Item], batch_size: int = 3
         items,
         read_file,
         batch_size,
+        to_model=model_bytes,
         on_batch=with_provenance,
         progress=lambda xs: progress(xs, "scoring", enabled=len(items) > 64),
     )

@@ -83,27 +83,33 @@ def score_items(
     items: Sequence[Item],
     read: Callable[[Item], bytes],
     batch_size: int = 32,
+    to_model: Callable[[bytes], bytes] = bytes,
     on_batch: Callable[[list[Scored], list[bytes]], None] | None = None,
     progress: Callable[[Iterable[Item]], Iterator[Item]] = iter,
 ) -> list[Scored]:
-    """Score every item in input order. ``read`` gives its bytes, or raises ``OSError`` or
-    ``ValueError`` (the result then carries the message as ``error``). ``on_batch`` sees
-    each scored batch with its bytes (e.g. to read provenance)."""
+    """Score every item in input order. ``read`` gives its bytes and ``to_model`` what the
+    model is given of them (e.g. a PNG of a format it cannot decode); either may raise
+    ``OSError`` or ``ValueError``, and the result then carries the message as ``error``.
+    ``on_batch`` sees each scored batch with the bytes read (e.g. to read provenance)."""
     results: list[Scored] = []
     batch: list[tuple[Item, bytes]] = []
+    originals: list[bytes] = []
     for index, item in enumerate(progress(items)):
+        data = b""
         try:
-            batch.append((item, read(item)))
+            data = read(item)
+            batch.append((item, to_model(data)))
+            originals.append(data)
         except (OSError, ValueError) as exc:
             failed = [Scored(item, error=str(exc))]
             if on_batch:
-                on_batch(failed, [b""])
+                on_batch(failed, [data])
             results += failed
         if batch and (len(batch) == batch_size or index == len(items) - 1):
             scored = score_batch(scorer, batch)
             if on_batch:
-                on_batch(scored, [data for _, data in batch])
+                on_batch(scored, originals)
             results += scored
-            batch = []
+            batch, originals = [], []
     order = {id(item): i for i, item in enumerate(items)}
     return sorted(results, key=lambda r: order[id(r.sample)])

@@ -55,7 +55,7 @@ def test_prediction_cli_uses_the_shipped_bundle(tmp_path):
     main(["--model", str(DEFAULT), str(tmp_path), "--out", str(out)])
     rows = out.read_text().splitlines()
     assert rows[0] == "path,probability_ai,verdict,error,reason,provenance" and len(rows) == 3
-    assert "not a decodable" in next(r for r in rows if "broken" in r)
+    assert "cannot be read" in next(r for r in rows if "broken" in r)
 
 
 def test_a_tampered_copy_is_refused(tmp_path):

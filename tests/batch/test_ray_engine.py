@@ -19,7 +19,9 @@ from aiorhuman.batch import inputs, predict
 from aiorhuman.batch.ray_engine import CRASH_ENV, parts_folder, score_with_ray
 from aiorhuman.batch.ray_parts import MANIFEST, PartsMismatch, PartStore
 from aiorhuman.batch.rows import COLUMNS
+from aiorhuman.bundle import load_bundle
 from tests.images import noisy_image, smooth_image
+from tests.intake.photos import ENCODERS, first_frame_png, photo
 
 ray = pytest.importorskip("ray")
 
@@ -109,7 +111,7 @@ def test_ray_matches_the_single_process_engine(
     assert_same(rows, read_csv(local_out))
     errors = {Path(k).name: r["error"] for k, r in rows.items() if r["error"]}
     assert errors.keys() == {"truncated.jpg", "text.png", "empty.jpg", "bomb.png"}
-    assert "too large" in errors["bomb.png"] and errors["empty.jpg"] == "empty file"
+    assert "at most 100000000" in errors["bomb.png"] and errors["empty.jpg"] == "empty file"
     table = pq.read_table(out)
     assert table.column_names == list(COLUMNS)
     local = pq.read_table(local_out.with_suffix(".parquet")).sort_by("path")
@@ -221,3 +223,26 @@ def test_without_ray_the_error_says_what_to_install(tiny_bundle, tmp_path, monke
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(SystemExit, match=r"aiorhuman\[ray\]"):
         score_with_ray(tiny_bundle, [], tmp_path / "r.csv", None, tmp_path / "r.csv")
+
+
+@pytest.fixture(scope="module")
+def ray_format_rows(cluster, tiny_bundle, tmp_path_factory) -> dict[str, dict]:
+    """The Ray engine's rows for one file of each format the intake reads, by format name."""
+    root = tmp_path_factory.mktemp("formats")
+    for name, (_, encoder) in ENCODERS.items():
+        (root / name).write_bytes(encoder(photo()))
+    (root / "files.csv").write_text("path\n" + "\n".join(ENCODERS) + "\n")
+    out = root / "ray.csv"
+    model = str(tiny_bundle)
+    predict.main(["--engine", "ray", "--model", model, str(root / "files.csv"), "--out", str(out)])
+    return read_csv(out)
+
+
+@pytest.mark.parametrize("name", list(ENCODERS))
+def test_ray_scores_each_format_as_its_pixels(ray_format_rows, tiny_bundle, name):
+    row = ray_format_rows[name]
+    assert row["error"] == ""
+    data = ENCODERS[name][1](photo())
+    expected = float(load_bundle(tiny_bundle).predict_bytes([first_frame_png(data)])[0])
+    tolerance = 2e-3 if name == "jpeg" else 1e-5
+    assert float(row["probability_ai"]) == pytest.approx(expected, abs=tolerance)
