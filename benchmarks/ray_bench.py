@@ -2,14 +2,14 @@
 
 On the same images, in one run: the cost of each stage in this process (read, decode and
 preprocess, model), the raw SavedModel loop (``predict_bytes`` on bytes already in memory),
-single-process batch prediction (``score_samples``, as ``aiorhuman-predict`` runs it), and
+single-process batch prediction (``score_files``, as ``aiorhuman-predict`` runs it), and
 Ray Data on a local loopback-only cluster with ``--cpus`` CPUs, decoding in the model worker
 (the CPU default) and in the prepare tasks (the GPU default): steady state after the first
 batch, and end to end. Images are read once first so that every contender finds
 them in the page cache.
 
     python benchmarks/ray_bench.py --model models/default \\
-        --images /work/shared/datasets/webmix-dev/train_data --count 400
+        --images path/to/webmix-dev/train_data --count 400
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from aiorhuman.batch.ray_engine import _decoder, score_with_ray
-from aiorhuman.batch.scoring import _read, open_model, score_samples
-from aiorhuman.training.data import IMAGE_SUFFIXES, Sample
+from aiorhuman.batch.inputs import IMAGE_SUFFIXES, Input
+from aiorhuman.batch.ray_engine import score_with_ray
+from aiorhuman.batch.scoring import model_bytes, open_bundle, read_file, score_files
 
 
 def timed(fn) -> float:
@@ -33,16 +33,36 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def stage_costs(bundle, samples: list[Sample], batch: int) -> dict[str, float]:
-    """Milliseconds per image of reading, decoding + preprocessing, and the model alone."""
-    datas = [_read(s) for s in samples]
-    decode = _decoder(bundle.input_size)
+def decoder(size: int):
+    """The bundle's bytes-signature preprocessing, as a batched function."""
+    import tensorflow as tf
+
+    from aiorhuman.bundle.preprocess import preprocess_bytes
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def decode(images: tf.Tensor) -> tf.Tensor:
+        return tf.map_fn(
+            lambda data: preprocess_bytes(data, size),
+            images,
+            fn_output_signature=tf.TensorSpec([size, size, 3], tf.float32),
+        )
+
+    return decode
+
+
+def stage_costs(bundle, samples: list[Input], batch: int) -> dict[str, float]:
+    """Milliseconds per image of reading, decoding + preprocessing (the image intake's header
+    check, then the bundle's preprocessing), and the model alone."""
+    datas = [read_file(s) for s in samples]
+    decode = decoder(bundle.input_size)
     batches = [datas[i : i + batch] for i in range(0, len(datas), batch)]
-    decode(batches[0])
+    decode([model_bytes(d) for d in batches[0]])
     bundle.predict_pixels(np.zeros((batch, bundle.input_size, bundle.input_size, 3), np.float32))
-    read_s = timed(lambda: [_read(s) for s in samples])
+    read_s = timed(lambda: [read_file(s) for s in samples])
     pixels = []
-    decode_s = timed(lambda: pixels.extend(decode(b).numpy() for b in batches))
+    decode_s = timed(
+        lambda: pixels.extend(decode([model_bytes(d) for d in b]).numpy() for b in batches)
+    )
     model_s = timed(lambda: [bundle.predict_pixels(p) for p in pixels])
     return {
         "read": 1e3 * read_s / len(samples),
@@ -63,21 +83,21 @@ def main() -> None:
     args = p.parse_args()
 
     files = sorted(f for f in args.images.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
-    samples = [Sample(f, None, str(f)) for f in files[: args.count]]
+    samples = [Input(f, str(f)) for f in files[: args.count]]
     n = len(samples)
-    scorer = open_model(args.model)
-    bundle = scorer._bundle
+    scorer = open_bundle(args.model)
+    bundle = scorer.bundle
 
     costs = stage_costs(bundle, samples, args.batch_size)
     print(f"{n} images, batch {args.batch_size}, {os.cpu_count()} CPUs")
     for stage, ms in costs.items():
         print(f"  {stage:<20} {ms:6.2f} ms/image")
 
-    datas = [_read(s) for s in samples]
+    datas = [model_bytes(read_file(s)) for s in samples]
     batches = [datas[i : i + args.batch_size] for i in range(0, n, args.batch_size)]
 
     def single_process() -> None:
-        score_samples(scorer, samples, args.batch_size, provenance=True)
+        score_files(scorer, samples, args.batch_size)
 
     raw = local = 0.0
     for _ in range(args.rounds):  # the best round of each: the machine may be shared
