@@ -42,7 +42,7 @@ def export_bundle(
         tfjs={"path": f"{TFJS_DIR}/model.json", "quantization": quantize, **tfjs_names},
         evaluation=evaluation,
     )
-    card["run"] = {"path": str(Path(run_dir).resolve())}
+    card["run"] = {"name": Path(run_dir).name}  # never a path of the machine that built it
     (work / "MODEL_CARD.md").write_text(model_card_markdown(card, work))
     card["files"] = file_hashes(work)
     (work / "card.json").write_text(json.dumps(card, indent=2) + "\n")

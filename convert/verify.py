@@ -33,16 +33,20 @@ PILLOW_PIXEL_TOLERANCE = 0.5
 
 @dataclass
 class Check:
-    """One comparison: its largest difference against its tolerance, or an error."""
+    """One comparison: its largest difference against its tolerance, an error, or why it was
+    skipped (a skipped check does not fail the report)."""
 
     name: str
     max_diff: float | None
     tolerance: float
     note: str = ""
     error: str | None = None
+    skipped: str | None = None
 
     @property
     def passed(self) -> bool:
+        if self.skipped:
+            return True
         return self.error is None and self.max_diff is not None and self.max_diff <= self.tolerance
 
 
@@ -66,8 +70,8 @@ class Report:
         ]
         for c in self.checks:
             diff = "-" if c.max_diff is None else f"{c.max_diff:.2e}"
-            result = "ok" if c.passed else "FAIL"
-            detail = c.error or c.note
+            result = "skipped" if c.skipped else "ok" if c.passed else "FAIL"
+            detail = c.skipped or c.error or c.note
             lines.append(
                 f"{c.name:34} {diff:>10} {c.tolerance:>10.0e}  {result}  {detail}".rstrip()
             )
@@ -103,11 +107,14 @@ def verify_bundle(
 def keras_check(
     bundle: Bundle, pixels: np.ndarray, expected: np.ndarray, run_dir: Path | None
 ) -> Check:
-    """The run's Keras model vs the SavedModel, when the run is at hand."""
+    """The run's Keras model vs the SavedModel; skipped when no run is given."""
     name = "keras vs saved_model"
-    run_dir = run_dir or Path(bundle.card.get("run", {}).get("path", ""))
+    if run_dir is None:
+        run = bundle.card.get("run", {}).get("name", "the training run")
+        skipped = f"needs {run} (--run RUN)"
+        return Check(name, None, KERAS_TOLERANCE, skipped=skipped)
     if not (run_dir / "config.json").is_file():
-        return Check(name, None, KERAS_TOLERANCE, error=f"run not found ({run_dir}); pass --run")
+        return Check(name, None, KERAS_TOLERANCE, error=f"{run_dir}: not a run directory")
     from aiorhuman.training.runs import load_run
 
     keras_probs = load_run(run_dir).model(pixels, training=False).numpy().reshape(-1)
