@@ -34,6 +34,7 @@ def create_app(settings: Settings, model: Model) -> Flask:
     """The WSGI application over a loaded model."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["MAX_FORM_PARTS"] = max_form_parts(settings)
     app.json.sort_keys = False
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)
@@ -48,8 +49,14 @@ def create_app(settings: Settings, model: Model) -> Flask:
     return app
 
 
+def max_form_parts(settings: Settings) -> int:
+    """Most parts of a multipart body: every image field plus a few others (feedback)."""
+    return settings.max_files + 8
+
+
 def _start() -> Response | None:
-    """Count the request, answer CORS preflights, then check the rate limit and the key."""
+    """Count the request; check its Host; answer CORS preflights; refuse other web pages;
+    then check the rate limit and the key."""
     server = current()
     with server.lock:
         server.in_flight += 1
@@ -57,9 +64,20 @@ def _start() -> Response | None:
     g.start = time.monotonic()
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    if not server.hosts.accepts(request.host):
+        raise Problem(
+            "host-not-allowed",
+            "This server answers only to the host names it was configured with (--allowed-hosts).",
+        )
     origin = request.headers.get("Origin")
     if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
         return Response(status=204, headers=server.cors.headers(origin, preflight=True))
+    if server.cors.refused(origin, request.host):
+        raise Problem(
+            "origin-not-allowed",
+            f"Requests from the web page {origin} are refused (--cors-origins lists those "
+            "allowed).",
+        )
     key = presented_key(request.headers)
     valid = server.keys.valid(key) if server.keys.enabled else False
     g.client = f"key:{key_id(key)}" if valid and key else f"ip:{request.remote_addr}"
@@ -130,9 +148,10 @@ def _http_error(error: HTTPException) -> Response:
     slug = _HTTP_SLUGS.get(error.code or 500)
     if slug is not None:
         detail = error.description or CATALOGUE[slug][1]
+        problem = Problem(slug, detail)
         if error.code == 413:
-            detail = f"The body is larger than {current().settings.max_body_bytes} bytes."
-        response = _problem(Problem(slug, detail))
+            problem = _too_large()
+        response = _problem(problem)
     else:
         body = {
             "type": "about:blank",
@@ -144,6 +163,28 @@ def _http_error(error: HTTPException) -> Response:
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
+
+
+def _too_large() -> Problem:
+    """Werkzeug's 413 is for a body over the limit, or for a multipart body with too many
+    parts or too big a text field: say which."""
+    settings = current().settings
+    length = request.content_length
+    exhausted = getattr(request.stream, "is_exhausted", False)  # a chunked body hit the limit
+    too_long = (length or 0) > settings.max_body_bytes or exhausted
+    if request.mimetype == "multipart/form-data" and not too_long:
+        limit = max_form_parts(settings)
+        return Problem(
+            "too-many-parts",
+            f"The multipart body has more than {limit} parts, or a text field over "
+            f"{request.max_form_memory_size} bytes.",
+            limit=limit,
+        )
+    return Problem(
+        "body-too-large",
+        f"The body is larger than {settings.max_body_bytes} bytes.",
+        limit=settings.max_body_bytes,
+    )
 
 
 def _unexpected(error: Exception) -> Response:

@@ -8,7 +8,30 @@ import sys
 from collections.abc import Sequence
 
 from aiorhuman.server import settings as settings_module
+from aiorhuman.server.hosts import is_loopback
 from aiorhuman.server.logs import config_dict
+from aiorhuman.server.settings import Settings
+
+
+def exposure_problem(settings: Settings) -> str | None:
+    """Why listening on this address is unsafe with these settings, or None."""
+    if is_loopback(settings.host):
+        return None
+    missing = [
+        what
+        for what, present in (
+            ("API keys", settings.all_api_keys()),
+            ("a rate limit", settings.rate_limit > 0),
+        )
+        if not present
+    ]
+    if not missing:
+        return None
+    return (
+        f"{settings.host} is reachable from other machines, and this server runs without "
+        f"{' and '.join(missing)}: anyone who reaches it can use it (and its URL fetcher). "
+        "Give --api-keys (or --api-keys-file) and --rate-limit"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -18,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings.all_api_keys()
     except (ValueError, OSError) as exc:
         sys.exit(f"aiorhuman-serve: bad setting: {exc}")
+    unsafe = exposure_problem(settings)
+    if unsafe and not settings.allow_unprotected_public:
+        sys.exit(f"aiorhuman-serve: refusing to start: {unsafe}, or --allow-unprotected-public.")
+    if unsafe:
+        print(f"aiorhuman-serve: WARNING: {unsafe}.", file=sys.stderr, flush=True)
     if not settings.model.is_dir():
         sys.exit(
             f"aiorhuman-serve: cannot serve this model bundle: {settings.model} is not a folder "

@@ -16,13 +16,17 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "not-an-image": (400, "Not an image"),
     "corrupt-image": (400, "Corrupt or truncated image"),
     "too-many-files": (400, "Too many files"),
+    "too-many-parts": (400, "Too many multipart parts"),
     "bad-url": (400, "Bad URL"),
     "url-not-allowed": (400, "URL not allowed"),
     "fetch-failed": (400, "Could not fetch the URL"),
     "fetch-disabled": (400, "URL fetching is disabled"),
     "unauthorized": (401, "API key required"),
+    "origin-not-allowed": (403, "Origin not allowed"),
+    "host-not-allowed": (403, "Host not allowed"),
     "not-found": (404, "Not found"),
     "method-not-allowed": (405, "Method not allowed"),
+    "request-timeout": (408, "Request not received in time"),
     "body-too-large": (413, "Body too large"),
     "unsupported-media-type": (415, "Unsupported media type"),
     "unsupported-image-format": (415, "Unsupported image format"),
@@ -33,6 +37,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "internal": (500, "Internal server error"),
     "overloaded": (503, "Server overloaded"),
     "timeout": (503, "Scoring took too long"),
+    "feedback-full": (507, "Feedback folder full"),
 }
 
 

@@ -35,13 +35,18 @@ class Scorer:
         self.limits = limits
         self.timeout = timeout
 
-    def score(self, data: list[bytes], timings: Timings) -> list[float]:
-        """Probabilities for each image, or a ``Problem`` about the first bad one."""
-        deadline = time.monotonic() + self.timeout
-        start = time.monotonic()
-        infos = [
+    def inspect(self, data: list[bytes]) -> list[intake.Inspected]:
+        """Each image's header, checked against the limits; a ``Problem`` for the first bad one."""
+        return [
             self._each(i, len(data), intake.inspect, d, self.limits) for i, d in enumerate(data)
         ]
+
+    def score(
+        self, data: list[bytes], infos: list[intake.Inspected], timings: Timings
+    ) -> list[float]:
+        """Probabilities for each inspected image, or a ``Problem`` about the first bad one."""
+        deadline = time.monotonic() + self.timeout
+        start = time.monotonic()
         payloads = [
             self._each(i, len(data), intake.to_png, d, info) if info.needs_transcode else d
             for i, (d, info) in enumerate(zip(data, infos, strict=True))

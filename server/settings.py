@@ -36,10 +36,16 @@ class Settings:
     graceful_timeout: int = _opt(30, "seconds to finish in-flight requests on SIGTERM")
     api_keys: tuple[str, ...] = _opt((), "API key accepted (repeat the flag for several)", True)
     api_keys_file: Path | None = _opt(None, "file with one API key per line")  # noqa: RUF009
-    cors_origins: tuple[str, ...] = _opt(
-        (), "extra CORS origin allowed besides the extensions' ('*' for any)", True
+    cors_origins: tuple[str, ...] = _opt((), "web origin allowed to call the API ('*': any)", True)
+    cors_extension_ids: tuple[str, ...] = _opt(
+        (), "browser extension id (Chrome) or internal UUID (Firefox) given CORS", True
     )
-    cors_extensions: bool = _opt(True, "allow chrome-extension:// and moz-extension:// origins")
+    allowed_hosts: tuple[str, ...] = _opt(
+        (), "Host name answered besides loopback names when listening on loopback ('*': any)", True
+    )
+    allow_unprotected_public: bool = _opt(
+        False, "listen on a non-loopback address without API keys and a rate limit"
+    )
     rate_limit: float = _opt(0.0, "requests per minute per API key or IP on /v1/ (0: no limit)")
     rate_burst: int = _opt(10, "requests a client may make at once before the rate applies")
     trusted_proxies: int = _opt(0, "reverse proxies in front whose X-Forwarded-For is trusted")
@@ -47,6 +53,16 @@ class Settings:
     max_pixels: int = _opt(40_000_000, "largest image, width x height (checked before decoding)")
     max_frames: int = _opt(1000, "most frames in an animated image (only the first is scored)")
     max_files: int = _opt(16, "most images in one multipart request")
+    max_request_pixels: int = _opt(
+        100_000_000, "most pixels in one request, all images together (checked before decoding)"
+    )
+    client_pixels_per_minute: int = _opt(
+        300_000_000, "pixels a client (API key or IP) may have decoded per minute (0: no limit)"
+    )
+    work_threads: int = _opt(
+        0, "threads that may work on /v1/ at once, the rest kept for /healthz (0: threads - 4)"
+    )
+    read_timeout: float = _opt(30.0, "seconds for a client to send a whole request (else 408)")
     max_batch: int = _opt(8, "most images in one model call")
     max_wait_ms: float = _opt(5.0, "longest a request waits for others to share its batch")
     max_queue: int = _opt(64, "most images waiting for the model (503 beyond)")
@@ -57,6 +73,8 @@ class Settings:
     )
     fetch_timeout: float = _opt(10.0, "seconds for the whole fetch of a URL, redirects included")
     fetch_redirects: int = _opt(3, "most redirects followed when fetching a URL")
+    feedback_dir: Path | None = _opt(None, "folder POST /v1/feedback stores labelled images in")  # noqa: RUF009
+    feedback_max_images: int = _opt(10_000, "most images the feedback folder holds")
 
     def __post_init__(self) -> None:
         for name in (
@@ -69,21 +87,37 @@ class Settings:
             "max_files",
             "max_batch",
             "max_queue",
+            "max_request_pixels",
+            "feedback_max_images",
         ):
             if getattr(self, name) < (0 if name == "port" else 1):
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("rate_limit", "max_wait_ms", "rate_burst", "fetch_redirects"):
+        for name in (
+            "rate_limit",
+            "max_wait_ms",
+            "rate_burst",
+            "fetch_redirects",
+            "client_pixels_per_minute",
+            "work_threads",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        for name in ("request_timeout", "fetch_timeout", "graceful_timeout"):
+        for name in ("request_timeout", "fetch_timeout", "graceful_timeout", "read_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.max_files > self.max_queue:
             raise ValueError(
                 f"max_files ({self.max_files}) cannot exceed max_queue ({self.max_queue})"
             )
+        if self.feedback_dir is not None and not (self.api_keys or self.api_keys_file):
+            raise ValueError("feedback_dir needs API keys (api_keys or api_keys_file)")
         for network in self.fetch_allow:
             ipaddress.ip_network(network, strict=False)
+
+    @property
+    def busy_threads(self) -> int:
+        """Threads that may work on /v1/ at once; the others stay free for quick answers."""
+        return self.work_threads or max(1, self.threads - 4)
 
     def all_api_keys(self) -> tuple[str, ...]:
         """Keys from flags, the environment and ``api_keys_file`` together."""

@@ -12,8 +12,11 @@ from aiorhuman.server import openapi
 from aiorhuman.server.addresses import parse_networks
 from aiorhuman.server.auth import KeyCheck
 from aiorhuman.server.batcher import Batcher
+from aiorhuman.server.budget import Budget
 from aiorhuman.server.cors import Cors
+from aiorhuman.server.feedback import FeedbackStore
 from aiorhuman.server.fetch import FetchPolicy
+from aiorhuman.server.hosts import HostCheck
 from aiorhuman.server.metrics import Metrics
 from aiorhuman.server.model import Model
 from aiorhuman.server.ratelimit import RateLimiter
@@ -32,6 +35,9 @@ class Server:
     metrics: Metrics
     keys: KeyCheck
     cors: Cors
+    hosts: HostCheck
+    budget: Budget
+    feedback: FeedbackStore | None
     limiter: RateLimiter | None
     fetch_policy: FetchPolicy
     openapi: dict
@@ -73,7 +79,14 @@ def build_server(settings: Settings, model: Model) -> Server:
         scorer=Scorer(batcher, limits, settings.request_timeout),
         metrics=metrics,
         keys=keys,
-        cors=Cors(settings.cors_origins, settings.cors_extensions),
+        cors=Cors(settings.cors_origins, settings.cors_extension_ids),
+        hosts=HostCheck(settings.host, settings.allowed_hosts),
+        budget=Budget(
+            settings.max_request_pixels, settings.client_pixels_per_minute, settings.busy_threads
+        ),
+        feedback=FeedbackStore(settings.feedback_dir, settings.feedback_max_images)
+        if settings.feedback_dir
+        else None,
         limiter=RateLimiter(settings.rate_limit / 60, settings.rate_burst)
         if settings.rate_limit
         else None,

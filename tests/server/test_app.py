@@ -199,8 +199,16 @@ def test_api_keys(make_client):
     assert doc["paths"]["/v1/predict"]["post"]["security"]
 
 
-def test_cors(make_client):
-    client = make_client(api_keys=("k",), cors_origins=("https://app.example",))
+FIREFOX = "moz-extension://2c127fa4-62c7-7e4f-90e5-472b45eecfdc"
+
+
+def test_cors_only_for_configured_extensions_and_origins(make_client):
+    """Issue 19, item 7: not any chrome-extension:// or moz-extension:// origin."""
+    client = make_client(
+        api_keys=("k",),
+        cors_origins=("https://app.example",),
+        cors_extension_ids=(EXTENSION.split("//")[1], FIREFOX.split("//")[1]),
+    )
     preflight = client.options(
         "/v1/predict",
         headers={
@@ -213,22 +221,45 @@ def test_cors(make_client):
     assert preflight.headers["Access-Control-Allow-Origin"] == EXTENSION
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
-    headers = {
-        "Origin": "moz-extension://2c127fa4-62c7-7e4f-90e5-472b45eecfdc",
-        "Authorization": "Bearer k",
-    }
-    response = post_raw(client, samples.png(), headers=headers)
-    assert response.headers["Access-Control-Allow-Origin"] == headers["Origin"]
+    response = post_raw(client, samples.png(), headers={"Origin": FIREFOX, "X-API-Key": "k"})
+    assert response.headers["Access-Control-Allow-Origin"] == FIREFOX
     assert response.headers["Vary"] == "Origin"
-    denied = post_raw(client, samples.png(), headers={"Origin": "https://evil.example"})
-    assert "Access-Control-Allow-Origin" not in denied.headers
     configured = client.get("/healthz", headers={"Origin": "https://app.example"})
     assert configured.headers["Access-Control-Allow-Origin"] == "https://app.example"
-    evil_preflight = client.options(
-        "/v1/predict",
-        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
-    )
-    assert "Access-Control-Allow-Origin" not in evil_preflight.headers
+    for other in ("chrome-extension://someoneelsesextensionidabcdefghij", "https://evil.example"):
+        preflight = client.options(
+            "/v1/predict", headers={"Origin": other, "Access-Control-Request-Method": "POST"}
+        )
+        assert "Access-Control-Allow-Origin" not in preflight.headers
+        response = post_raw(client, samples.png(), headers={"Origin": other, "X-API-Key": "k"})
+        assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_web_pages_cannot_make_the_server_work(client):
+    """Issue 19, items 3 and 7: a multipart POST needs no preflight, so the Origin decides."""
+    for origin in ("https://evil.example", "null", "http://localhost.evil.example"):
+        refused = post_files(client, [samples.png()], headers={"Origin": origin})
+        assert_problem(refused, 403, "origin-not-allowed")
+    same_origin = post_raw(client, samples.png(), headers={"Origin": "http://localhost"})
+    assert same_origin.status_code == 200
+    extension = post_raw(client, samples.png(), headers={"Origin": EXTENSION})
+    assert extension.status_code == 200  # host permission: no CORS, and not a web page
+    assert "Access-Control-Allow-Origin" not in extension.headers
+
+
+def test_host_names_on_loopback(make_client):
+    """Issue 19, item 7: a DNS-rebinding page sends its own name as Host."""
+    local = make_client()
+    for host in ("localhost", "127.0.0.1:8080", "[::1]:8080", "LOCALHOST"):
+        assert local.get("/healthz", headers={"Host": host}).status_code == 200, host
+    assert_problem(local.get("/healthz", headers={"Host": "evil.example"}), 403, "host-not-allowed")
+    named = make_client(allowed_hosts=("ai.lan",))
+    assert named.get("/healthz", headers={"Host": "ai.lan:8080"}).status_code == 200
+    public = make_client(host="0.0.0.0")
+    assert public.get("/healthz", headers={"Host": "anything.example"}).status_code == 200
+    listed = make_client(host="0.0.0.0", allowed_hosts=("ai.example",))
+    assert listed.get("/healthz", headers={"Host": "ai.example"}).status_code == 200
+    assert listed.get("/healthz", headers={"Host": "other.example"}).status_code == 403
 
 
 def test_rate_limit_per_client(make_client):
