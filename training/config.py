@@ -39,6 +39,8 @@ class TrainConfig:
     seed: int = 1337
     strategy: str = "auto"
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    # A folder of autoencoder reconstructions of human training images, added as AI examples.
+    pairs: str = ""
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tf_keras as keras
 
-from aiorhuman.training.backbones import BackboneSpec, build_backbone
+from aiorhuman.training.backbones import BackboneSpec, backbone, build_backbone
 from aiorhuman.training.config import TrainConfig
 
 BACKBONE_LAYER = "backbone"
@@ -34,17 +34,16 @@ def build_classifier(config: TrainConfig) -> keras.Model:
     exactly that of the plain model.
     """
     spec = BackboneSpec(config.backbone, config.weights, config.hub_handle, config.pooling)
-    backbone = build_backbone(spec, config.input_size)
-    backbone._name = BACKBONE_LAYER
-    backbone.trainable = False
+    extractor = build_backbone(spec, config.input_size)
+    extractor._name = BACKBONE_LAYER
+    extractor.trainable = False
     inputs = keras.Input((config.input_size, config.input_size, 3), name="pixels")
     # training=False keeps BatchNormalization in inference mode even once layers are unfrozen.
-    features = backbone(inputs, training=False)
+    features = extractor(inputs, training=False)
     texture = None
     if config.pooling == "head+texture":
-        from aiorhuman.training.backbones.efficientnet_lite import FEATURES
-
-        features, texture = features[:, :FEATURES], features[:, FEATURES:]
+        width = backbone(config.backbone).head_features
+        features, texture = features[:, :width], features[:, width:]
     if config.pooling == "stages":
         standardize = keras.layers.BatchNormalization(
             center=False, scale=False, name=STANDARDIZE_LAYER

@@ -69,6 +69,8 @@ def load_weights_into_new_model(config: TrainConfig, weights: Path) -> keras.Mod
 
 def _rebuild_weights(config: TrainConfig) -> str:
     # A hub backbone is rebuilt from its handle (its weights live in the module).
-    if config.backbone == "resnet50v2" and config.weights in ("hub", "imagenet"):
+    from aiorhuman.training.backbones import backbone
+
+    if config.weights in backbone(config.backbone).weights_in_graph:
         return config.weights
     return "random"

@@ -1,4 +1,4 @@
-"""``aiorhuman-add-texture``: give a finished EfficientNet-Lite0 run (or bundle) a texture head.
+"""``aiorhuman-add-texture``: give a finished EfficientNet-Lite run (or bundle) a texture head.
 
 The texture head is a small ReLU network (one hidden layer) on the spatial mean and standard
 deviation of the backbone's first stages, which fine-tuning leaves as ImageNet made them (see
@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-COPIED = ("splits.json", "data_report.json", "history.csv")
+COPIED = ("splits.json", "pairs.json", "data_report.json", "history.csv")
 
 
 def add_texture_head(
@@ -43,6 +43,7 @@ def add_texture_head(
 
 
 def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int | None) -> dict:
+    from aiorhuman.training.backbones import backbone
     from aiorhuman.training.config import TrainConfig
     from aiorhuman.training.data import load_labelled
     from aiorhuman.training.model import LOGIT_LAYER, backbone_of, build_classifier
@@ -50,9 +51,10 @@ def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int | 
     from aiorhuman.training.train import finish
 
     run = load_run(run_dir)
-    if run.config.backbone != "efficientnet_lite0" or run.config.pooling == "stages":
+    if not backbone(run.config.backbone).texture_channels or run.config.pooling == "stages":
         raise SystemExit(
-            f"{run_dir}: a texture head needs a Lite0 run with pooling 'head' or 'head+texture'"
+            f"{run_dir}: a texture head needs a run of a backbone with texture taps "
+            "(EfficientNet-Lite) and pooling 'head' or 'head+texture'"
         )
     config = replace(
         run.config,
@@ -75,6 +77,10 @@ def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int | 
         for name in ("train", "validation", "test")
     )
 
+    if config.pairs:
+        from aiorhuman.training.pairs import pair_samples
+
+        train = train + pair_samples(Path(config.pairs), train, Path(run_dir) / "pairs.json")
     out.mkdir(parents=True, exist_ok=True)
     config.save(out / "config.json")
     for name in COPIED:

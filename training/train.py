@@ -119,6 +119,12 @@ class _Trainer:
             f"train {len(self.train)}, validation {len(self.val)}, test {len(self.test)}",
             file=sys.stderr,
         )
+        if config.pairs:
+            from aiorhuman.training.pairs import pair_samples
+
+            pairs = pair_samples(Path(config.pairs), self.train, out / "pairs.json")
+            print(f"adding {len(pairs)} reconstructions as AI examples", file=sys.stderr)
+            self.train = self.train + pairs
 
     def datasets(self):
         from aiorhuman.training.pipeline import eval_dataset, training_dataset
@@ -351,7 +357,7 @@ def train(config, out: Path) -> dict:
 
 def parse_args(argv: list[str] | None):
     from aiorhuman.training.augment import AugmentConfig
-    from aiorhuman.training.backbones import BACKBONES
+    from aiorhuman.training.backbones import backbone, registry
     from aiorhuman.training.backbones.efficientnet_lite import POOLINGS
     from aiorhuman.training.config import TrainConfig
 
@@ -359,7 +365,7 @@ def parse_args(argv: list[str] | None):
     p = argparse.ArgumentParser(prog="aiorhuman-train", description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, help="train.csv, a folder holding one, or ai/ + human/")
     p.add_argument("--out", required=True, type=Path, help="run directory (resumed if it exists)")
-    p.add_argument("--backbone", choices=BACKBONES, default=d.backbone)
+    p.add_argument("--backbone", choices=tuple(registry()), default=d.backbone)
     p.add_argument(
         "--weights",
         default=d.weights,
@@ -368,7 +374,7 @@ def parse_args(argv: list[str] | None):
     p.add_argument(
         "--hub-handle", default=d.hub_handle, help="TF Hub handle or local module folder"
     )
-    p.add_argument("--input-size", type=int, default=d.input_size)
+    p.add_argument("--input-size", type=int, help="default: the backbone's native size")
     p.add_argument(
         "--pooling",
         choices=POOLINGS,
@@ -422,6 +428,11 @@ def parse_args(argv: list[str] | None):
         help="split the CPU into N logical devices (tests the distributed path)",
     )
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument(
+        "--pairs",
+        help="folder of autoencoder reconstructions of human training images "
+        "(python -m aiorhuman.training.reconstruct), added as AI examples",
+    )
     args = p.parse_args(argv)
     config = replace(
         d,
@@ -429,7 +440,7 @@ def parse_args(argv: list[str] | None):
         backbone=args.backbone,
         weights=args.weights,
         hub_handle=args.hub_handle,
-        input_size=args.input_size,
+        input_size=args.input_size or backbone(args.backbone).input_size,
         pooling=args.pooling,
         texture_hidden=args.texture_hidden,
         epochs=args.epochs,
@@ -447,6 +458,7 @@ def parse_args(argv: list[str] | None):
         seed=args.seed,
         strategy=args.strategy,
         augment=AugmentConfig(enabled=not args.no_augment),
+        pairs=args.pairs or "",
     )
     return config, args
 

