@@ -46,6 +46,16 @@ def half_size(data: bytes) -> bytes:
     return _png(image.resize(size, Image.LANCZOS))
 
 
+def half_size_then_jpeg(quality: int) -> Callable[[bytes], bytes]:
+    """Half size, then re-encoded as JPEG at ``quality``: a resized copy saved for the web."""
+    encode = jpeg(quality)
+
+    def apply(data: bytes) -> bytes:
+        return encode(half_size(data))
+
+    return apply
+
+
 def _largest_crop(image: Image.Image, aspect: tuple[int, int]) -> tuple[int, int]:
     """Width and height of the largest ``aspect`` (width, height) crop of ``image``."""
     target = aspect[0] / aspect[1]
@@ -83,6 +93,7 @@ DEGRADATIONS: dict[str, Callable[[bytes], bytes]] = {
     "half_size": half_size,
     "crop_4_3": crop_to_aspect(4, 3),
     "crop_square": crop_to_aspect(1, 1),
+    "half_size_jpeg_q40": half_size_then_jpeg(40),
 }
 
 

@@ -137,6 +137,7 @@ def test_evaluate_overall_per_group_and_degraded(trained_run, kaggle_data, tmp_p
         "half_size",
         "crop_4_3",
         "crop_square",
+        "half_size_jpeg_q40",
     }
     assert 0 <= result["degradations"]["jpeg_q40"]["verdict_flip_rate"] <= 1
     assert "## Per source" in (out / "evaluation.md").read_text()

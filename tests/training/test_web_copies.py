@@ -82,3 +82,16 @@ def test_a_cropped_web_copy_has_a_web_aspect_ratio_and_keeps_the_pixels():
         ]
         assert found, "a crop is a lossless window of the original"
     assert len(aspects) >= 4
+
+
+def test_half_size_then_jpeg_halves_and_recompresses():
+    import io
+
+    from PIL import Image
+
+    from aiorhuman.training.degrade import DEGRADATIONS
+
+    source = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 90)).save(source, "PNG")
+    out = Image.open(io.BytesIO(DEGRADATIONS["half_size_jpeg_q40"](source.getvalue())))
+    assert out.format == "JPEG" and out.size == (32, 24)
