@@ -235,7 +235,7 @@ def _pipeline(
 
 
 @functools.cache
-def _decoder(size: int):
+def decoder(size: int):
     """The bundle's bytes-signature preprocessing, as a batched function."""
     import tensorflow as tf
 
@@ -258,7 +258,7 @@ def _decode(datas: list[bytes], size: int) -> list[np.ndarray | None]:
     import tensorflow as tf
 
     try:
-        return list(_decoder(size)(tf.constant(datas, tf.string)).numpy())
+        return list(decoder(size)(tf.constant(datas, tf.string)).numpy())
     except tf.errors.InvalidArgumentError:
         if len(datas) == 1:
             return [None]

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from aiorhuman.batch.inputs import IMAGE_SUFFIXES, Input
-from aiorhuman.batch.ray_engine import score_with_ray
+from aiorhuman.batch.ray_engine import decoder, score_with_ray
 from aiorhuman.batch.scoring import model_bytes, open_bundle, read_file, score_files
 
 
@@ -31,23 +31,6 @@ def timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
-
-
-def decoder(size: int):
-    """The bundle's bytes-signature preprocessing, as a batched function."""
-    import tensorflow as tf
-
-    from aiorhuman.bundle.preprocess import preprocess_bytes
-
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
-    def decode(images: tf.Tensor) -> tf.Tensor:
-        return tf.map_fn(
-            lambda data: preprocess_bytes(data, size),
-            images,
-            fn_output_signature=tf.TensorSpec([size, size, 3], tf.float32),
-        )
-
-    return decode
 
 
 def stage_costs(bundle, samples: list[Input], batch: int) -> dict[str, float]:
