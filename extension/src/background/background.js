@@ -5,6 +5,7 @@
 
 import { normalizeSettings } from '../lib/settings.js';
 import { PRIORITY } from '../lib/queue.js';
+import { reportMistake } from './report.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 export const MENU_ID = 'aiorhuman-check';
@@ -31,7 +32,9 @@ export function startBackground(host) {
 
   function createMenu() {
     api.contextMenus.removeAll(() => {
-      api.contextMenus.create({ id: MENU_ID, title: 'Check if AI-generated', contexts: ['image'] });
+      // Not only 'image': the browser says "image" only for a plain <img> on top, and the
+      // content script finds backgrounds and images under overlays itself.
+      api.contextMenus.create({ id: MENU_ID, title: 'Check if AI-generated', contexts: ['image', 'page', 'link', 'frame'] });
     });
   }
   api.runtime.onInstalled.addListener(createMenu);
@@ -67,6 +70,8 @@ export function startBackground(host) {
           },
           settings,
         );
+      case 'report':
+        return reportMistake({ ...message, pageUrl: sender.url ?? '' }, settings);
       case 'cancel-tab':
         if (tabId !== null) await host.cancelTab(tabId);
         return { ok: true };

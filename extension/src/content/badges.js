@@ -1,11 +1,12 @@
 // Badges: one fixed, zero-size overlay at the top of the document, in a closed shadow root so
 // page styles cannot reach it and ours cannot leak. Badges never sit inside the page's own
 // elements: layout, links and clicks on the image stay untouched. Only the small badge itself
-// takes clicks (to open its details). Positions follow scroll, resize, zoom and layout
-// changes, batched into one animation frame.
+// takes clicks (to open its details). Each badge sits on the visible part of its image (inside
+// every ancestor that clips it, clear of rounded corners). Positions follow scroll, resize,
+// zoom and layout changes, batched into one animation frame, for the images on screen only.
 
-import { badgePosition, inViewport } from '../lib/pageimages.js';
-import { formatProbability, verdictLabel } from '../lib/verdict.js';
+import { badgePosition, clipRect, cornerInset, inViewport } from '../lib/pageimages.js';
+import { LIMITS, MEANINGS, formatProbability, verdictLabel } from '../lib/verdict.js';
 import { provenanceRows } from '../lib/provenance-text.js';
 
 const STYLE = `
@@ -35,6 +36,11 @@ const STYLE = `
 .bottom .details { top: auto; bottom: 20px; }
 .details b { font-weight: 600; }
 .details div + div { margin-top: 2px; }
+.details .note { color: #555; font-size: 11px; line-height: 15px; }
+.details button {
+  font: 600 11px/16px system-ui, sans-serif; margin: 2px 4px 0 0; padding: 1px 8px;
+  border: 1px solid #888; border-radius: 4px; background: #f4f4f4; color: #222; cursor: pointer;
+}
 .toast {
   position: fixed; top: 12px; right: 12px; max-width: 320px; pointer-events: auto;
   font: 400 13px/18px system-ui, sans-serif; background: #fff; color: #222; padding: 10px 12px;
@@ -51,7 +57,7 @@ function detailsFor(state, result) {
   }
   const metadata = result.reason === 'metadata';
   const rows = [
-    ['Verdict', metadata ? `${verdictLabel(result.verdict)}, from the file's metadata` : verdictLabel(result.verdict)],
+    ['Verdict', metadata ? `${verdictLabel(result.verdict)}, from the file's metadata` : `${verdictLabel(result.verdict)}: ${MEANINGS[result.verdict]}`],
     ...provenanceRows(result),
     [
       'Probability AI-generated',
@@ -66,14 +72,60 @@ function detailsFor(state, result) {
   return rows;
 }
 
+/** Rows of the details panel as elements. */
+function renderRows(rows) {
+  return rows.map(([k, v]) => {
+    const row = document.createElement('div');
+    const key = document.createElement('b');
+    key.textContent = `${k}: `;
+    row.append(key, String(v));
+    return row;
+  });
+}
+
+/** The px value of one corner's border-radius ("12px", "50%", "10px 20px") on a box `width` wide. */
+function radiusPx(value, width) {
+  const first = String(value).split(' ')[0];
+  const n = Number.parseFloat(first);
+  if (!Number.isFinite(n)) return 0;
+  return first.endsWith('%') ? (n / 100) * width : n;
+}
+
+const CORNER_PROPERTY = {
+  'top-left': 'borderTopLeftRadius',
+  'top-right': 'borderTopRightRadius',
+  'bottom-left': 'borderBottomLeftRadius',
+  'bottom-right': 'borderBottomRightRadius',
+};
+
+/** The element's ancestors (across shadow roots) that clip it: overflow other than visible. */
+function clippingAncestors(element) {
+  const out = [];
+  let node = element;
+  for (;;) {
+    const parent = node.parentElement ?? (node.parentNode instanceof ShadowRoot ? node.parentNode.host : null);
+    if (!parent || parent === document.body || parent === document.documentElement) return out;
+    const style = getComputedStyle(parent);
+    if (style.overflowX !== 'visible' || style.overflowY !== 'visible') out.push(parent);
+    if (style.position === 'fixed') return out;
+    node = parent;
+  }
+}
+
 export class Badges {
-  constructor({ corner = 'top-left' } = {}) {
+  /**
+   * @param {{corner?: string, onReport?: (element: Element, label: 'ai'|'human') => Promise<string>}} options
+   *   onReport: "Report a mistake" in the details; resolves to the line to show after it.
+   */
+  constructor({ corner = 'top-left', onReport = null } = {}) {
     this.corner = corner;
+    this.onReport = onReport;
     this.items = new Map(); // element -> {badge, ...}
     this.host = document.createElement('aiorhuman-overlay');
     this.host.style.cssText =
       'all: initial; position: fixed; left: 0; top: 0; width: 0; height: 0; z-index: 2147483647; pointer-events: none;';
-    this.root = this.host.attachShadow({ mode: 'closed' });
+    // Test builds leave the root open so browser tests can press the details' buttons.
+    this.root = this.host.attachShadow({ mode: TEST_BUILD ? 'open' : 'closed' });
     const style = document.createElement('style');
     style.textContent = STYLE;
     this.root.append(style);
@@ -82,6 +134,14 @@ export class Badges {
       if (!this.frame) this.frame = requestAnimationFrame(() => this.place());
     };
     this.resizeObserver = new ResizeObserver(this.schedule);
+    // Which badged images are on screen: only those are measured and placed.
+    this.onScreen = new IntersectionObserver((records) => {
+      for (const record of records) {
+        const item = this.items.get(record.target);
+        if (item) item.onScreen = record.isIntersecting;
+      }
+      this.schedule();
+    });
     addEventListener('scroll', this.schedule, { capture: true, passive: true });
     addEventListener('resize', this.schedule, { passive: true });
     // Layout can move without any event we see (animations, fonts): a cheap check each second.
@@ -105,7 +165,9 @@ export class Badges {
       badge.addEventListener('click', (event) => {
         event.stopPropagation();
         event.preventDefault();
-        badge.classList.toggle('open');
+        const button = event.composedPath().find((el) => el.localName === 'button');
+        if (button) this.report(element, button.value);
+        else badge.classList.toggle('open');
       });
       const label = document.createElement('span');
       const details = document.createElement('div');
@@ -115,7 +177,9 @@ export class Badges {
       item = { badge, label, details };
       this.items.set(element, item);
       this.resizeObserver.observe(element);
+      this.onScreen.observe(element);
     }
+    item.result = state === 'done' ? result : null;
     const { badge, label, details } = item;
     let cls = 'working';
     let text = 'Checking…';
@@ -133,15 +197,8 @@ export class Badges {
     label.textContent = text;
     badge.setAttribute('role', 'button');
     badge.setAttribute('aria-label', `AI or Human: ${text}`);
-    details.replaceChildren(
-      ...detailsFor(state, result).map(([k, v]) => {
-        const row = document.createElement('div');
-        const key = document.createElement('b');
-        key.textContent = `${k}: `;
-        row.append(key, String(v));
-        return row;
-      }),
-    );
+    details.replaceChildren(...renderRows(detailsFor(state, result)));
+    if (state === 'done' && result?.status === 'ok') details.append(...this.explanation(result));
     item.width = undefined; // the text changed: measure again
     this.schedule();
   }
@@ -151,6 +208,7 @@ export class Badges {
     if (!item) return;
     item.badge.remove();
     this.resizeObserver.unobserve(element);
+    this.onScreen.unobserve(element);
     this.items.delete(element);
   }
 
@@ -160,6 +218,43 @@ export class Badges {
 
   closeAll() {
     for (const { badge } of this.items.values()) badge.classList.remove('open');
+  }
+
+  /** The lines under a verdict: what the model cannot do, and "Report a mistake". */
+  explanation(result) {
+    const limits = document.createElement('div');
+    limits.className = 'note';
+    limits.textContent = LIMITS;
+    const report = document.createElement('div');
+    report.className = 'report';
+    const key = document.createElement('b');
+    key.textContent = 'Report a mistake: ';
+    report.append(key);
+    for (const [label, text] of [['ai', 'It is AI-generated'], ['human', 'It is made by a person']]) {
+      if (label === result.verdict) continue;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.value = label;
+      button.textContent = text;
+      report.append(button);
+    }
+    return this.onReport ? [limits, report] : [limits];
+  }
+
+  async report(element, label) {
+    const item = this.items.get(element);
+    const line = item?.details.querySelector('.report');
+    if (!line || !this.onReport) return;
+    line.replaceChildren('Reporting…');
+    let text;
+    try {
+      text = await this.onReport(element, label);
+    } catch (error) {
+      text = `Not saved: ${error?.message ?? error}`;
+    }
+    line.replaceChildren(text);
+    item.width = undefined;
+    this.schedule();
   }
 
   setCorner(corner) {
@@ -177,24 +272,41 @@ export class Badges {
     this.frame = 0;
     const vw = document.documentElement.clientWidth || innerWidth;
     const vh = document.documentElement.clientHeight || innerHeight;
+    const property = CORNER_PROPERTY[this.corner] ?? CORNER_PROPERTY['top-left'];
     const reads = [];
     for (const [element, item] of this.items) {
       if (!element.isConnected) {
         reads.push([element, item, null]);
         continue;
       }
+      if (!item.onScreen) {
+        if (!item.badge.hidden) reads.push([element, item, 'off']);
+        continue;
+      }
       if (item.width === undefined && !item.badge.hidden) item.width = item.badge.offsetWidth || 80;
-      reads.push([element, item, element.getBoundingClientRect()]);
+      item.clippers ??= [element, ...clippingAncestors(element)];
+      const rect = element.getBoundingClientRect();
+      const clips = [];
+      let radius = radiusPx(getComputedStyle(element)[property], rect.width);
+      for (const clipper of item.clippers.slice(1)) {
+        const r = clipper.getBoundingClientRect();
+        const left = r.left + clipper.clientLeft;
+        const top = r.top + clipper.clientTop;
+        clips.push({ left, top, right: left + clipper.clientWidth, bottom: top + clipper.clientHeight });
+        radius = Math.max(radius, radiusPx(getComputedStyle(clipper)[property], r.width));
+      }
+      reads.push([element, item, clipRect(rect, clips), radius]);
     }
-    for (const [element, item, rect] of reads) {
+    for (const [element, item, rect, radius] of reads) {
       if (!rect) {
         this.remove(element);
         continue;
       }
-      const visible = inViewport(rect, vw, vh) && rect.width >= 24 && rect.height >= 16;
+      const visible = rect !== 'off' && inViewport(rect, vw, vh) && rect.width >= 24 && rect.height >= 16;
       item.badge.hidden = !visible;
       if (!visible) continue;
-      const { x, y } = badgePosition(rect, this.corner, item.width ?? 80, 18, vw, vh);
+      const inset = 4 + cornerInset(radius);
+      const { x, y } = badgePosition(rect, this.corner, item.width ?? 80, 18, vw, vh, inset);
       item.badge.style.transform = `translate(${x}px, ${y}px)`;
       if (item.width === undefined) this.schedule(); // measure it next frame
     }

@@ -1,6 +1,8 @@
-// The content script: finds the images of the page worth scoring, asks the background for
-// verdicts (visible images first, a few at a time) and shows them as badges. It never reads
-// pixels from the page: the extension fetches the image bytes itself.
+// The content script: finds the images of the page worth scoring (open shadow roots
+// included; same-origin frames run their own copy), asks the background for verdicts (visible
+// images first, a few at a time) and shows them as badges. It never reads pixels from the
+// page: the extension fetches the image bytes itself. Every piece of work on the page's main
+// thread is cut into slices of a few milliseconds.
 
 import { normalizeSettings, badgesEnabledFor } from '../lib/settings.js';
 import { cssBackgroundUrl, isBigEnough, isScorableUrl, isSvgUrl } from '../lib/pageimages.js';
@@ -8,6 +10,7 @@ import { PRIORITY } from '../lib/queue.js';
 import { Badges } from './badges.js';
 import { formatProbability, verdictLabel } from '../lib/verdict.js';
 import { metadataSummary } from '../lib/provenance-text.js';
+import { imageAt } from './pointer.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const MAX_IN_FLIGHT = 3; // requests this page has open at once
@@ -15,6 +18,17 @@ const NEAR_MARGIN = 300; // px around the viewport where images are scored ahead
 const SLICE_MS = 8; // longest piece of scanning work before yielding to the page
 const MAX_DATA_URL_BYTES = 20 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 120000; // a request never blocks this page's queue for longer
+const POINTER_MEMORY_MS = 60000; // how long the image under the last right-click is kept
+// A frame of about:blank or srcdoc has no host name of its own: its origin's counts.
+const HOST = location.hostname || hostOf(self.origin);
+
+function hostOf(origin) {
+  try {
+    return new URL(origin).hostname;
+  } catch {
+    return '';
+  }
+}
 
 let settings = normalizeSettings();
 let enabled = false; // automatic badges on this page
@@ -35,7 +49,7 @@ const visibility = new IntersectionObserver((records) => {
 });
 
 function overlay() {
-  badges ??= new Badges({ corner: settings.badgePosition });
+  badges ??= new Badges({ corner: settings.badgePosition, onReport: report });
   return badges;
 }
 
@@ -63,12 +77,27 @@ function hasBackgroundImage(el) {
   return bg !== 'none' && bg.includes('url(') && !isSvgUrl(cssBackgroundUrl(bg) ?? '');
 }
 
+// Open shadow roots: scanned like the document, watched for added images, and their load
+// events heard (load events do not leave a shadow root).
+const roots = new Set();
+const WATCH = { childList: true, subtree: true, attributes: true, attributeFilter: ['src', 'srcset', 'style'] };
+
+function watchRoot(root) {
+  if (roots.has(root)) return;
+  roots.add(root);
+  mutations.observe(root, WATCH);
+  root.addEventListener('load', onLoad, true);
+  root.addEventListener('error', onLoad, true);
+  scanLater(root);
+}
+
 function consider(el) {
   if (el.nodeType !== 1 || entries.has(el)) return;
+  if (el.shadowRoot && enabled) watchRoot(el.shadowRoot);
   if (el.localName === 'img') {
     track(el, 'img');
   } else if (el !== document.body && el !== document.documentElement && el.localName !== 'aiorhuman-overlay') {
-    if (el.offsetWidth >= settings.minSize && el.offsetHeight >= settings.minSize && hasBackgroundImage(el)) {
+    if (isBigEnough(el.offsetWidth, el.offsetHeight, settings.minSize) && hasBackgroundImage(el)) {
       track(el, 'bg');
     }
   }
@@ -101,7 +130,7 @@ function scanSlice() {
     }
     let node = null;
     for (let i = 0; i < 200 && (node = item.walker.nextNode()); i++) consider(node);
-    if (!node) scanQueue.pop();
+    if (!node) scanQueue.splice(scanQueue.indexOf(item), 1); // shadow roots may sit above it now
   }
   scanScheduled = scanQueue.length > 0;
   if (scanScheduled) setTimeout(scanSlice, 0);
@@ -163,13 +192,16 @@ function onIntersect(records) {
     entry.near = record.isIntersecting;
     // A skipped-as-small image may have grown since (carousels, responsive layouts).
     const grown = entry.state === 'skipped' && entry.result?.reason === 'small';
-    if (entry.near && (entry.state === 'new' || grown)) check(entry);
+    if (entry.near && (entry.state === 'new' || grown)) check(entry, record.boundingClientRect);
   }
   pump();
 }
 
-/** Decide whether an entry can be scored now, and queue it. */
-function check(entry) {
+/**
+ * Decide whether an entry can be scored now, and queue it. `rect`: its box when the caller
+ * has it (an IntersectionObserver record), so that no layout is forced here.
+ */
+function check(entry, rect = null) {
   if (!enabled && !entry.forced) return;
   const { el } = entry;
   if (entry.kind === 'img') {
@@ -179,7 +211,7 @@ function check(entry) {
   entry.url = urlOf(entry);
   if (!isScorableUrl(entry.url)) return skip(entry, isSvgUrl(entry.url) ? 'svg' : 'no-url');
   if (!entry.forced) {
-    const rect = el.getBoundingClientRect();
+    rect ??= el.getBoundingClientRect();
     const natural = entry.kind === 'img' ? isBigEnough(el.naturalWidth, el.naturalHeight, settings.minSize) : true;
     if (!natural || !isBigEnough(rect.width, rect.height, settings.minSize)) return skip(entry, 'small');
   }
@@ -291,16 +323,36 @@ function mirror(entry) {
 
 // ---------------------------------------------------------------- right-click
 
+// The browser tells which image was right-clicked only for a plain <img> that is on top. The
+// element under the pointer is remembered at each right-click, so the menu also works on CSS
+// backgrounds, <picture>, images inside shadow roots and images under transparent overlays.
+let pointed = null; // {el, time}
+
+function onContextMenu(event) {
+  const el = imageAt(document, event.clientX, event.clientY, (node) => node === badges?.host);
+  pointed = el ? { el, time: Date.now() } : null;
+}
+
 function findImage(srcUrl) {
-  for (const img of document.images) {
-    if (img.currentSrc === srcUrl || img.src === srcUrl) return img;
+  if (srcUrl) {
+    for (const img of document.images) {
+      if (img.currentSrc === srcUrl || img.src === srcUrl) return img;
+    }
+    for (const [el, entry] of entries) if (entry.url === srcUrl) return el;
   }
-  for (const [el, entry] of entries) if (entry.url === srcUrl) return el;
+  if (pointed && Date.now() - pointed.time < POINTER_MEMORY_MS && pointed.el.isConnected) {
+    const { el } = pointed;
+    if (!srcUrl || el.currentSrc === srcUrl || el.src === srcUrl) return el;
+  }
   return null;
 }
 
 async function checkImage(srcUrl) {
   const el = findImage(srcUrl);
+  if (!el && !srcUrl) {
+    overlay().toast('AI or Human: no image under the pointer here.');
+    return;
+  }
   if (!el) {
     overlay().toast('AI or Human: checking this image…');
     const result = await api.runtime.sendMessage({ type: 'score', url: srcUrl, priority: PRIORITY.CONTEXT_MENU });
@@ -326,6 +378,18 @@ async function checkImage(srcUrl) {
   pump();
 }
 
+// ---------------------------------------------------------------- report a mistake
+
+/** "Report a mistake" in a badge's details: the background keeps it (and sends it if asked). */
+async function report(el, label) {
+  const entry = entries.get(el);
+  if (!entry?.result || entry.result.status !== 'ok') throw new Error('no verdict to correct');
+  const dataUrl = entry.url.startsWith('blob:') ? await blobToDataUrl(entry.url) : undefined;
+  const answer = await api.runtime.sendMessage({ type: 'report', url: entry.url, dataUrl, label, result: entry.result });
+  if (!answer?.ok) throw new Error(answer?.message ?? 'no answer from the extension');
+  return answer.message;
+}
+
 // ---------------------------------------------------------------- start, stop, popup
 
 function start() {
@@ -333,12 +397,12 @@ function start() {
   enabled = true;
   document.addEventListener('load', onLoad, true);
   document.addEventListener('error', onLoad, true); // broken images: checked, then skipped
-  mutations.observe(document.documentElement, {
-    childList: true,
-    subtree: true,
-    attributes: true,
-    attributeFilter: ['src', 'srcset', 'style'],
-  });
+  mutations.observe(document.documentElement, WATCH);
+  for (const root of roots) {
+    mutations.observe(root, WATCH);
+    root.addEventListener('load', onLoad, true);
+    root.addEventListener('error', onLoad, true);
+  }
   scanLater(document.documentElement);
   for (const entry of entries.values()) if (entry.state === 'new' && entry.near) check(entry);
 }
@@ -348,6 +412,10 @@ function stop() {
   enabled = false;
   document.removeEventListener('load', onLoad, true);
   document.removeEventListener('error', onLoad, true);
+  for (const root of roots) {
+    root.removeEventListener('load', onLoad, true);
+    root.removeEventListener('error', onLoad, true);
+  }
   mutations.disconnect();
   waiting.clear();
   for (const entry of entries.values()) {
@@ -372,12 +440,12 @@ function summary() {
     } else if (result?.status === 'skipped') counts.skipped++;
     else if (result) counts.errors++;
   }
-  return { ...counts, site: location.hostname, enabled, badges: settings.badges };
+  return { ...counts, site: HOST, enabled, badges: settings.badges };
 }
 
 function applySettings() {
   overlay().setCorner(settings.badgePosition);
-  if (badgesEnabledFor(settings, location.hostname)) start();
+  if (badgesEnabledFor(settings, HOST)) start();
   else stop();
   // A new size threshold or the human switch changes which badges show.
   for (const entry of entries.values()) {
@@ -417,11 +485,14 @@ if (window === window.top) {
   });
 }
 
+document.addEventListener('contextmenu', onContextMenu, true);
+
 // Forget elements the page removed, so long-lived pages do not keep them alive.
 setInterval(() => {
   for (const [el, entry] of entries) {
     if (!el.isConnected) {
       entries.delete(el);
+      if (pointed?.el === el) pointed = null;
       waiting.delete(entry);
       intersection.unobserve(el);
       visibility.unobserve(el);
@@ -452,5 +523,5 @@ if (TEST_BUILD) {
 
 api.storage.local.get(null).then((stored) => {
   settings = normalizeSettings(stored);
-  if (badgesEnabledFor(settings, location.hostname)) start();
+  if (badgesEnabledFor(settings, HOST)) start();
 });

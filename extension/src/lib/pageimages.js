@@ -22,9 +22,12 @@ export function isScorableUrl(url) {
   return /^(https?:|data:image\/|blob:)/i.test(url);
 }
 
-/** Big enough to score: both sides at least `minSize` CSS pixels. */
+/**
+ * Big enough to score: an area of at least minSize x minSize CSS pixels, and the short side at
+ * least a quarter of minSize (a 300 x 98 photo counts; icons, thin strips and spacers do not).
+ */
 export function isBigEnough(width, height, minSize) {
-  return width >= minSize && height >= minSize;
+  return width * height >= minSize * minSize && Math.min(width, height) >= minSize / 4;
 }
 
 /** Does the rectangle overlap the viewport (grown by `margin` pixels on each side)? */
@@ -52,4 +55,23 @@ export function badgePosition(rect, corner, badgeWidth, badgeHeight, viewWidth, 
   x = Math.min(Math.max(x, Math.max(rect.left, 0) + inset), Math.min(rect.right, viewWidth) - badgeWidth - inset);
   y = Math.min(Math.max(y, Math.max(rect.top, 0) + inset), Math.min(rect.bottom, viewHeight) - badgeHeight - inset);
   return { x: Math.round(x), y: Math.round(y) };
+}
+
+/** The intersection of a rectangle with clipping boxes ({left, top, right, bottom} each). */
+export function clipRect(rect, clips) {
+  let { left, top, right, bottom } = rect;
+  for (const c of clips) {
+    left = Math.max(left, c.left);
+    top = Math.max(top, c.top);
+    right = Math.min(right, c.right);
+    bottom = Math.min(bottom, c.bottom);
+  }
+  const width = Math.max(0, right - left);
+  const height = Math.max(0, bottom - top);
+  return { left, top, right: left + width, bottom: top + height, width, height };
+}
+
+/** How far in from a corner rounded by `radius` a badge must sit to stay on the image. */
+export function cornerInset(radius) {
+  return Math.ceil(radius * (1 - Math.SQRT1_2));
 }

@@ -101,6 +101,20 @@ export async function serverPredict({ serverUrl, apiKey, bytes, contentType, tim
 }
 
 /**
+ * "Report a mistake" sent to the server: POST {server}/v1/feedback, multipart with the image,
+ * the user's label ('ai' | 'human'), what the model said (JSON) and the page's URL.
+ */
+export async function sendFeedback({ serverUrl, apiKey, report, timeoutMs, fetchImpl }) {
+  const form = new FormData();
+  const type = { jpg: 'image/jpeg', png: 'image/png', gif: 'image/gif', bmp: 'image/bmp' }[report.ext];
+  form.append('image', new Blob([report.bytes], { type }), `${report.hash}.${report.ext}`);
+  form.append('label', report.label);
+  form.append('verdict', JSON.stringify({ probability_ai: report.probability, verdict: report.verdict, model: report.model }));
+  if (report.pageUrl) form.append('page_url', report.pageUrl);
+  return request(endpoint(serverUrl, '/v1/feedback'), { method: 'POST', headers: headers(apiKey), body: form }, { timeoutMs, fetchImpl });
+}
+
+/**
  * "Test connection" on the options page: health, then the model card (which needs the key
  * when the server wants one). Resolves to a short message; rejects with a clear error.
  */

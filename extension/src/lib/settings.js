@@ -8,8 +8,9 @@ export const DEFAULTS = Object.freeze({
   badges: true, // automatic badges on pages
   badgePosition: 'top-left', // 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right'
   showHuman: true, // also badge images judged human
-  minSize: 100, // CSS pixels: images smaller than this on either side are skipped
+  minSize: 100, // CSS pixels: images under this size (by area, see isBigEnough) are skipped
   disabledSites: [], // host names where automatic badges are off (sub-domains included)
+  sendReports: false, // also send "Report a mistake" to the server (a local copy is always kept)
 });
 
 export const MODES = ['local', 'server', 'fallback'];
@@ -26,6 +27,7 @@ export function normalizeSettings(raw = {}) {
   if (typeof raw.showHuman === 'boolean') s.showHuman = raw.showHuman;
   const min = Number(raw.minSize);
   if (Number.isFinite(min) && min >= 0 && min <= 2000) s.minSize = Math.round(min);
+  if (typeof raw.sendReports === 'boolean') s.sendReports = raw.sendReports;
   if (Array.isArray(raw.disabledSites)) s.disabledSites = parseSiteList(raw.disabledSites.join('\n'));
   return s;
 }
@@ -63,4 +65,22 @@ export function toggleSite(list, hostname, enabled) {
   const host = String(hostname).toLowerCase();
   const rest = list.filter((site) => site !== host && !host.endsWith(`.${site}`));
   return enabled ? rest : [...rest, host];
+}
+
+/** What is wrong with these settings, or null: the server modes need a valid http(s) URL. */
+export function settingsProblem(settings) {
+  const needsServer = settings.mode !== 'local' || settings.sendReports;
+  if (!needsServer) return null;
+  if (!settings.serverUrl) {
+    return settings.mode === 'local'
+      ? 'Sending reports needs a server URL.'
+      : 'This mode needs a server URL (Server, below).';
+  }
+  try {
+    const { protocol } = new URL(settings.serverUrl);
+    if (protocol === 'http:' || protocol === 'https:') return null;
+  } catch {
+    // not a URL
+  }
+  return `The server URL must start with http:// or https:// (${settings.serverUrl}).`;
 }

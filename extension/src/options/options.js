@@ -1,8 +1,9 @@
 // Options: every change is saved at once to storage.local; the background and the content
 // scripts pick it up from storage.onChanged.
-import { normalizeSettings, parseSiteList } from '../lib/settings.js';
+import { normalizeSettings, parseSiteList, settingsProblem } from '../lib/settings.js';
 import { testConnection } from '../lib/server.js';
 import { addOwnAnchors, describeTrust, updateTrustLists } from '../provenance/trust.js';
+import { showReports } from './reports.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const form = document.getElementById('form');
@@ -11,6 +12,7 @@ function fill(settings) {
   for (const radio of form.elements.mode) radio.checked = radio.value === settings.mode;
   form.elements.serverUrl.value = settings.serverUrl;
   form.elements.apiKey.value = settings.apiKey;
+  form.elements.sendReports.checked = settings.sendReports;
   form.elements.badges.checked = settings.badges;
   form.elements.showHuman.checked = settings.showHuman;
   form.elements.badgePosition.value = settings.badgePosition;
@@ -23,6 +25,7 @@ function read() {
     mode: form.elements.mode.value,
     serverUrl: form.elements.serverUrl.value,
     apiKey: form.elements.apiKey.value,
+    sendReports: form.elements.sendReports.checked,
     badges: form.elements.badges.checked,
     showHuman: form.elements.showHuman.checked,
     badgePosition: form.elements.badgePosition.value,
@@ -33,10 +36,18 @@ function read() {
 
 let savedTimer = 0;
 async function save() {
-  await api.storage.local.set(read());
+  const settings = read();
   const saved = document.getElementById('saved');
-  saved.textContent = 'Saved.';
   clearTimeout(savedTimer);
+  // Settings that cannot work are not saved: the last good ones stay in force.
+  const problem = settingsProblem(settings);
+  saved.className = problem ? 'fail' : 'ok';
+  if (problem) {
+    saved.textContent = `Not saved: ${problem}`;
+    return;
+  }
+  await api.storage.local.set(settings);
+  saved.textContent = 'Saved.';
   savedTimer = setTimeout(() => (saved.textContent = ''), 1500);
 }
 
@@ -58,6 +69,7 @@ document.getElementById('test').addEventListener('click', async () => {
 });
 
 api.storage.local.get(null).then((stored) => fill(normalizeSettings(stored)));
+showReports(document.getElementById('reports'));
 
 // C2PA trust lists: kept in this extension's localStorage, where the provenance reader finds
 // them (src/provenance/trust.js).

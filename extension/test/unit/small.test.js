@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { verdict, verdictLabel, formatProbability } from '../../src/lib/verdict.js';
 import { sniffImage } from '../../src/lib/sniff.js';
 import {
-  cssBackgroundUrl, isSvgUrl, isScorableUrl, isBigEnough, inViewport, badgePosition,
+  cssBackgroundUrl, isSvgUrl, isScorableUrl, isBigEnough, inViewport, badgePosition, clipRect, cornerInset,
 } from '../../src/lib/pageimages.js';
 import { crc32, zipDirectory } from '../../scripts/zip.mjs';
 
@@ -24,12 +24,14 @@ test('verdict rule of docs/bundle.md: high edge is ai, low edge is unsure', () =
   assert.equal(verdictLabel('unsure'), 'Unsure');
 });
 
-test('probabilities print as percentages that never round to 0 or 100', () => {
+test('probabilities print as percentages, never 0% or 100%', () => {
   assert.equal(formatProbability(0.8734), '87%');
-  assert.equal(formatProbability(0.004), '0.4%');
-  assert.equal(formatProbability(0.9994), '99.9%');
-  assert.equal(formatProbability(1), '100%');
-  assert.equal(formatProbability(0), '0%');
+  assert.equal(formatProbability(0.01), '1%');
+  assert.equal(formatProbability(0.99), '99%');
+  assert.equal(formatProbability(0.004), '<1%');
+  assert.equal(formatProbability(0), '<1%');
+  assert.equal(formatProbability(0.9994), '>99%');
+  assert.equal(formatProbability(1), '>99%');
 });
 
 const bytes = (...b) => new Uint8Array([...b, ...new Array(20).fill(0)]).buffer;
@@ -71,7 +73,10 @@ test('which URLs can be scored', () => {
 
 test('size threshold and viewport tests', () => {
   assert.equal(isBigEnough(100, 100, 100), true);
-  assert.equal(isBigEnough(99, 400, 100), false);
+  assert.equal(isBigEnough(300, 98, 100), true, 'by area, not each side');
+  assert.equal(isBigEnough(99, 99, 100), false);
+  assert.equal(isBigEnough(24, 24, 100), false, 'icons');
+  assert.equal(isBigEnough(1400, 20, 100), false, 'thin strips');
   const rect = { left: 10, top: 900, right: 110, bottom: 1000, width: 100, height: 100 };
   assert.equal(inViewport(rect, 800, 800), false);
   assert.equal(inViewport(rect, 800, 800, 200), true);
@@ -108,4 +113,15 @@ test('crc32 and the zip writer (checked with unzip)', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the visible part of a clipped image, and the inset of a rounded corner', () => {
+  // A 400 x 300 photo shifted 80 px left and 60 px up inside a 200 x 150 box.
+  const image = { left: -70, top: -40, right: 330, bottom: 260, width: 400, height: 300 };
+  const box = { left: 10, top: 20, right: 210, bottom: 170 };
+  assert.deepEqual(clipRect(image, [box]), { left: 10, top: 20, right: 210, bottom: 170, width: 200, height: 150 });
+  assert.equal(clipRect(image, [{ left: 500, top: 0, right: 600, bottom: 100 }]).width, 0);
+  assert.deepEqual(clipRect(image, []), { ...image });
+  assert.equal(cornerInset(0), 0);
+  assert.equal(cornerInset(100), 30);
 });
