@@ -11,6 +11,7 @@ already has a texture head gets a new one, fitted by the current recipe.
     aiorhuman-add-texture runs/lite0-all-v1 --out runs/lite0-all-texture
     aiorhuman-add-texture models/default --out runs/default-refit
     aiorhuman-add-texture runs/lite0-all-v1 --texture-hidden 0 --out runs/linear  # the old head
+    aiorhuman-add-texture runs/lite0-all-v1 --pairs .cache/taef2 --out runs/with-pairs
 """
 
 from __future__ import annotations
@@ -27,22 +28,29 @@ COPIED = ("splits.json", "pairs.json", "data_report.json", "history.csv")
 
 
 def add_texture_head(
-    run_dir: Path, out: Path, data: str | None = None, hidden: int | None = None
+    run_dir: Path,
+    out: Path,
+    data: str | None = None,
+    hidden: int | None = None,
+    pairs: str | None = None,
 ) -> dict:
     """Write ``run_dir`` (a run or a bundle) with a newly fitted texture head of ``hidden``
     ReLU units (0: a logistic regression; None: training's default) as the run ``out``;
-    return its metrics."""
+    return its metrics. ``pairs``: a folder of reconstructions of the run's human training
+    images (``training.reconstruct``) that the head is also fitted on, as AI examples."""
     from aiorhuman.training.recover import is_bundle, run_from_bundle
 
     if is_bundle(run_dir):
         with tempfile.TemporaryDirectory() as rebuilt:
             print(f"rebuilding the run of {run_dir}", file=sys.stderr)
             rebuilt_run = run_from_bundle(run_dir, Path(rebuilt), data)
-            return _add_texture_head(rebuilt_run, out, data, hidden)
-    return _add_texture_head(run_dir, out, data, hidden)
+            return _add_texture_head(rebuilt_run, out, data, hidden, pairs)
+    return _add_texture_head(run_dir, out, data, hidden, pairs)
 
 
-def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int | None) -> dict:
+def _add_texture_head(
+    run_dir: Path, out: Path, data: str | None, hidden: int | None, pairs: str | None
+) -> dict:
     from aiorhuman.training.backbones import backbone
     from aiorhuman.training.config import TrainConfig
     from aiorhuman.training.data import load_labelled
@@ -61,6 +69,7 @@ def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int | 
         pooling="head+texture",
         texture_hidden=TrainConfig.texture_hidden if hidden is None else hidden,
         data=data or run.config.data,
+        pairs=pairs or run.config.pairs,
     )
     model = build_classifier(replace(config, weights="random"))  # every weight is set below
     backbone_of(model).set_weights(backbone_of(run.model).get_weights())
@@ -77,11 +86,13 @@ def _add_texture_head(run_dir: Path, out: Path, data: str | None, hidden: int | 
         for name in ("train", "validation", "test")
     )
 
+    out.mkdir(parents=True, exist_ok=True)
     if config.pairs:
         from aiorhuman.training.pairs import pair_samples
 
-        train = train + pair_samples(Path(config.pairs), train, Path(run_dir) / "pairs.json")
-    out.mkdir(parents=True, exist_ok=True)
+        record = Path(run_dir) / "pairs.json"
+        record = record if record.is_file() else out / "pairs.json"
+        train = train + pair_samples(Path(config.pairs), train, record)
     config.save(out / "config.json")
     for name in COPIED:
         if (Path(run_dir) / name).is_file():
@@ -104,8 +115,13 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         help="hidden ReLU units of the head (default: aiorhuman-train's; 0: a logistic regression)",
     )
+    parser.add_argument(
+        "--pairs",
+        help="also fit the head on these reconstructions of the run's human training images "
+        "(python -m aiorhuman.training.reconstruct), as AI examples",
+    )
     args = parser.parse_args(argv)
-    results = add_texture_head(args.run_dir, args.out, args.data, args.texture_hidden)
+    results = add_texture_head(args.run_dir, args.out, args.data, args.texture_hidden, args.pairs)
     for split, values in results.items():
         print(
             f"{split}: ROC-AUC {values['roc_auc']:.4f}, balanced accuracy "

@@ -171,3 +171,29 @@ def test_a_run_gets_a_texture_head_and_exports_with_tfjs_parity(tmp_path):
     stages = make_untrained_run(tmp_path / "stages", pooling="stages")
     with pytest.raises(SystemExit, match="pooling 'head'"):
         add_texture([str(stages), "--out", str(tmp_path / "again")])
+
+
+def test_the_texture_head_can_also_learn_reconstructions_of_human_training_images(tmp_path):
+    import shutil
+
+    from aiorhuman.training.runs import load_run
+    from aiorhuman.training.texture import main as add_texture
+
+    data = write_kaggle_dataset(tmp_path / "data", per_class=6)
+    run = make_untrained_run(tmp_path / "run")
+    keys = [f"train_data/{label}_{i}.jpg" for i in range(6) for label in (0, 1)]
+    split = {"train": keys[:8], "validation": keys[8:12]}
+    (run / "splits.json").write_text(
+        json.dumps({k: [{"file": f, "label": int(f[11])} for f in v] for k, v in split.items()})
+    )
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "data": str(data / "train.csv")}))
+    cache = tmp_path / "cache"  # stand-ins for reconstructions: one per human image of train
+    cache.mkdir()
+    for key in keys:
+        shutil.copy(data / key, cache / key.split("/")[1])
+
+    add_texture([str(run), "--out", str(tmp_path / "textured"), "--pairs", str(cache)])
+    record = json.loads((tmp_path / "textured" / "pairs.json").read_text())
+    assert record["originals"] == ["0_0.jpg", "0_1.jpg", "0_2.jpg", "0_3.jpg"]
+    assert load_run(tmp_path / "textured").config.pairs == str(cache)
