@@ -32,7 +32,7 @@ class GunicornServer(BaseApplication):
         options = {
             "bind": [bind_address(s.host, s.port)],
             "workers": s.workers,
-            "worker_class": "gthread",
+            "worker_class": "aiorhuman.server.worker.ReadingWorker",
             "threads": s.threads,
             "graceful_timeout": s.graceful_timeout,
             "timeout": max(60, int(s.request_timeout * 2)),

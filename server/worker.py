@@ -1,0 +1,169 @@
+"""gunicorn's threaded worker, with each request read whole before a thread serves it.
+
+gunicorn's ``gthread`` worker gives a connection to a thread as soon as its first bytes
+arrive, and the thread then reads the rest with blocking reads: a client that sends a byte
+every few seconds (slowloris) holds the thread for as long as it likes, and twenty such
+clients hold every thread. Here a thread only takes what has already arrived, without
+waiting, and hands the connection back to gunicorn's poller (its ``_DEFER``) until the whole
+request (head and body, up to the body limit) is in; then the request is served from those
+bytes. A slow client costs a socket and its bytes, never a thread, and one that has not sent
+its whole request within ``read_timeout`` seconds gets a 408 and is closed. (nginx and
+waitress buffer requests the same way; gunicorn has no option for it.)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from gunicorn.workers import gthread
+
+from aiorhuman.server.problems import MEDIA_TYPE, TYPE_PREFIX
+
+MAX_HEAD_BYTES = 64 * 1024  # beyond this without an end of head, gunicorn's parser refuses it
+_RECV_BYTES = 256 * 1024
+
+
+@dataclass
+class _Incoming:
+    """A request being received."""
+
+    started: float
+    data: bytearray = field(default_factory=bytearray)
+    head_end: int = -1
+    chunk_pos: int = -1  # where the next chunk of a chunked body starts
+    continued: bool = False  # 100 Continue sent
+
+
+def _headers(head: bytes) -> dict[bytes, bytes]:
+    fields = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        fields[name.strip().lower()] = value.strip().lower()
+    return fields
+
+
+def _chunked_done(incoming: _Incoming) -> bool:
+    """Walk the chunks received since the last call; True once the last chunk is in."""
+    data = incoming.data
+    while True:
+        line_end = data.find(b"\r\n", incoming.chunk_pos)
+        if line_end < 0:
+            return False
+        try:
+            size = int(bytes(data[incoming.chunk_pos : line_end]).split(b";")[0], 16)
+        except ValueError:  # malformed: gunicorn's parser answers it
+            return True
+        if size == 0:  # the last chunk, then optional trailers and an empty line
+            return data.find(b"\r\n\r\n", line_end) >= 0 or data[line_end:] == b"\r\n\r\n"
+        if line_end + 2 + size + 2 > len(data):
+            return False
+        incoming.chunk_pos = line_end + 2 + size + 2
+
+
+def complete(incoming: _Incoming, max_body: int) -> bool:
+    """Whether enough of the request is in to serve it without waiting on the client.
+
+    True for a whole request, for a body past ``max_body`` (the app answers 413 without
+    reading the rest) and for a malformed head (gunicorn's parser answers it).
+    """
+    data = incoming.data
+    if incoming.head_end < 0:
+        incoming.head_end = data.find(b"\r\n\r\n")
+        if incoming.head_end < 0:
+            return len(data) > MAX_HEAD_BYTES
+    body_start = incoming.head_end + 4
+    received = len(data) - body_start
+    fields = _headers(bytes(data[: incoming.head_end]))
+    if b"chunked" in fields.get(b"transfer-encoding", b""):
+        if incoming.chunk_pos < 0:
+            incoming.chunk_pos = body_start
+        return received > max_body or _chunked_done(incoming)
+    try:
+        length = int(fields.get(b"content-length", b"0"))
+    except ValueError:
+        return True
+    return received >= length or length > max_body
+
+
+def timeout_response(seconds: float) -> bytes:
+    """A 408 problem, closing the connection."""
+    body = json.dumps(
+        {
+            "type": TYPE_PREFIX + "request-timeout",
+            "title": "Request not received in time",
+            "status": 408,
+            "detail": f"The request was not received within {seconds:g} s.",
+        }
+    ).encode()
+    head = (
+        f"HTTP/1.1 408 Request Timeout\r\nContent-Type: {MEDIA_TYPE}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class ReadingWorker(gthread.ThreadWorker):
+    """``gthread`` whose threads serve only requests that have fully arrived."""
+
+    def handle(self, conn):
+        if self.cfg.is_ssl:  # TLS is left to a reverse proxy; its bytes cannot be framed here
+            return super().handle(conn)
+        settings = self.app.settings
+        incoming = getattr(conn, "incoming", None)
+        if incoming is None:
+            incoming = conn.incoming = _Incoming(time.monotonic())
+            if conn.parser is not None:  # kept alive: bytes read ahead start this request
+                incoming.data += conn.parser.unreader.take_buffered()
+        if not self._receive(conn, incoming, settings.max_body_bytes):
+            return False
+        if not complete(incoming, settings.max_body_bytes):
+            if time.monotonic() - incoming.started > settings.read_timeout:
+                self._send(conn, timeout_response(settings.read_timeout))
+                return False
+            self._continue(conn, incoming)
+            return gthread._DEFER
+        conn.incoming = None
+        conn.data_ready = True
+        conn.init()
+        conn.parser.unreader.unread(bytes(incoming.data))
+        return super().handle(conn)
+
+    @staticmethod
+    def _receive(conn, incoming: _Incoming, max_body: int) -> bool:
+        """Take what has arrived, without waiting; False if the client is gone."""
+        conn.sock.setblocking(False)
+        while not complete(incoming, max_body):
+            try:
+                chunk = conn.sock.recv(_RECV_BYTES)
+            except (BlockingIOError, InterruptedError):
+                return True
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            incoming.data += chunk
+        return True
+
+    @classmethod
+    def _continue(cls, conn, incoming: _Incoming) -> None:
+        """Answer ``Expect: 100-continue`` once the head is in, so the client sends its body."""
+        if incoming.continued or incoming.head_end < 0:
+            return
+        fields = _headers(bytes(incoming.data[: incoming.head_end]))
+        if fields.get(b"expect") == b"100-continue":
+            incoming.continued = True
+            cls._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    @staticmethod
+    def _send(conn, data: bytes) -> None:
+        conn.sock.setblocking(True)
+        conn.sock.settimeout(5)
+        try:
+            conn.sock.sendall(data)
+        except OSError:
+            pass
+        finally:
+            conn.sock.settimeout(None)
+            conn.sock.setblocking(False)
