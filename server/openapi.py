@@ -210,6 +210,40 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _feedback(guarded: list[str], locked: dict) -> dict:
+    """POST /v1/feedback: a user's correction, stored for retraining (docs/server.md)."""
+    fields = {
+        "image": BINARY,
+        "label": {"type": "string", "enum": ["ai", "human"], "description": "The right label."},
+        "verdict": {
+            "type": "string",
+            "description": "JSON of the original result: probability_ai, verdict, model.",
+        },
+        "page_url": {"type": "string", "maxLength": 2048},
+    }
+    stored = {
+        "type": "object",
+        "required": ["file_name", "label", "stored", "duplicate"],
+        "properties": {
+            "file_name": {"type": "string"},
+            "label": {"type": "string", "enum": ["ai", "human"]},
+            "stored": {"type": "boolean"},
+            "duplicate": {"type": "boolean"},
+        },
+    }
+    schema = {"type": "object", "required": ["image", "label"], "properties": fields}
+    return {
+        "summary": "Report a mistake: store the image with the right label",
+        "operationId": "feedback",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}},
+        "responses": {
+            "200": _json("Stored, or already stored (duplicate).", stored),
+            **{s: _problem(s) for s in ["400", *guarded, "413", "415", "422", "503"]},
+        },
+        **locked,
+    }
+
+
 def document(card: dict, settings: Settings, keys: bool) -> dict:
     """The document for this server: its limits, its model, whether keys are needed."""
     locked = {"security": [{"bearer": []}, {"apiKey": []}]} if keys else {}
@@ -237,9 +271,10 @@ def document(card: dict, settings: Settings, keys: bool) -> dict:
         "description": (
             "Send one image as the raw body, several as multipart 'image' parts, or "
             '{"url": ...} to have the server fetch it. Formats are detected from the bytes: '
-            "JPEG, PNG, GIF, BMP, WebP, AVIF (first frame of animations). Limits: body "
-            f"{settings.max_body_bytes} bytes, {settings.max_pixels} pixels, "
-            f"{settings.max_frames} frames, {settings.max_files} images per request."
+            "JPEG, PNG, GIF, BMP, WebP, AVIF, HEIC/HEIF, TIFF (first frame or page). Limits: "
+            f"body {settings.max_body_bytes} bytes, {settings.max_pixels} pixels an image, "
+            f"{settings.max_request_pixels} a request, {settings.max_frames} frames, "
+            f"{settings.max_files} images per request."
         ),
         "operationId": "predict",
         "requestBody": {"required": True, "content": body_types},
@@ -266,6 +301,9 @@ def document(card: dict, settings: Settings, keys: bool) -> dict:
             }
         }
 
+    paths = {"/v1/predict": {"post": predict}}
+    if settings.feedback_dir is not None:
+        paths["/v1/feedback"] = {"post": _feedback(guarded, locked)}
     metrics_text = {
         "description": "Prometheus text format.",
         "content": {"text/plain": {"schema": {"type": "string"}}},
@@ -281,7 +319,7 @@ def document(card: dict, settings: Settings, keys: bool) -> dict:
             ),
         },
         "paths": {
-            "/v1/predict": {"post": predict},
+            **paths,
             "/v1/model": get("The model card", _json("card.json", _ref("Card")), True, "model"),
             "/healthz": get("Liveness", _json("Up", _ref("Health")), False, "health"),
             "/openapi.json": get(
