@@ -172,7 +172,18 @@ function reset(entry) {
   if (entry.state === 'done' && !entry.forced) badges?.remove(entry.el);
   entry.state = 'new';
   entry.result = null;
-  if (entry.near || entry.forced) check(entry);
+  if (entry.forced) check(entry);
+  else if (entry.near) remeasure(entry);
+}
+
+/**
+ * Ask the observer for a fresh record of the element: its box comes with it, measured in the
+ * browser's own rendering step, so a page that loads hundreds of images never has its layout
+ * forced once per image.
+ */
+function remeasure(entry) {
+  intersection.unobserve(entry.el);
+  intersection.observe(entry.el);
 }
 
 /** An image finished loading (or failed to): check it with its final URL. */
@@ -211,7 +222,8 @@ function check(entry, rect = null) {
   entry.url = urlOf(entry);
   if (!isScorableUrl(entry.url)) return skip(entry, isSvgUrl(entry.url) ? 'svg' : 'no-url');
   if (!entry.forced) {
-    rect ??= el.getBoundingClientRect();
+    // An observer's record made before the frame's first layout reads 0 x 0: measure then.
+    if (!rect || rect.width * rect.height === 0) rect = el.getBoundingClientRect();
     const natural = entry.kind === 'img' ? isBigEnough(el.naturalWidth, el.naturalHeight, settings.minSize) : true;
     if (!natural || !isBigEnough(rect.width, rect.height, settings.minSize)) return skip(entry, 'small');
   }

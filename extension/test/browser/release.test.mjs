@@ -1,11 +1,13 @@
-// The release build: no test hooks inside, store zips made, `web-ext lint` without errors.
+// The release build: no test hooks inside, store zips made, `web-ext lint` without errors, and
+// in both browsers it badges the first screen of the news page (pages.mjs) without scrolling.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, prepare } from './helpers.mjs';
+import { ROOT, launchChromium, launchFirefox, prepare, serve, waitFor } from './helpers.mjs';
+import { pageSet } from './pages.mjs';
 
 const HOOKS = ['aiorhumanTest', 'test:context-menu', 'test:score', 'test:provenance', 'aiorhumanState', 'TEST_BUILD'];
 
@@ -16,7 +18,46 @@ function files(dir) {
   });
 }
 
-test('release build: no test hooks, zips, web-ext lint clean', { timeout: 180000 }, () => {
+/**
+ * The release build in Chromium and in Firefox: every photo on the news page's first screen
+ * gets a badge (the overlay is at its corner; the release build mirrors no state).
+ */
+async function firstScreenBadged(chromeDir, firefoxDir) {
+  const images = await serve();
+  const pages = {};
+  const site = await serve(pages);
+  Object.assign(pages, pageSet(images.url, site.url));
+  const badged = (page) => page.evaluate(() => {
+    const shown = [...document.querySelectorAll('[data-test-id]')].filter((el) => el.getBoundingClientRect().bottom <= innerHeight);
+    return shown.length >= 6 && shown.every((el) => {
+      const r = el.getBoundingClientRect();
+      return document.elementFromPoint(r.left + 12, r.top + 10)?.localName === 'aiorhuman-overlay';
+    });
+  });
+  try {
+    const chromium = await launchChromium(chromeDir);
+    try {
+      const page = await chromium.context.newPage();
+      await page.goto(`${site.url}/pages/news.html`);
+      await waitFor(() => badged(page), { timeoutMs: 120000, what: 'the first screen badged in Chromium' });
+    } finally {
+      await chromium.close();
+    }
+    const firefox = await launchFirefox(firefoxDir);
+    try {
+      const page = await firefox.newPage();
+      await page.goto(`${site.url}/pages/news.html`);
+      await waitFor(() => badged(page), { timeoutMs: 120000, what: 'the first screen badged in Firefox' });
+    } finally {
+      await firefox.close().catch(() => {});
+    }
+  } finally {
+    await images.close();
+    await site.close();
+  }
+}
+
+test('release build: no test hooks, zips, web-ext lint clean, first screen badged in both browsers', { timeout: 420000 }, async () => {
   const { scores, chromeDir } = prepare();
   // The test build does carry the hooks (so this test would notice if the check were broken).
   assert.match(readFileSync(join(chromeDir, 'content.js'), 'utf8'), /aiorhumanTest/);
@@ -46,6 +87,7 @@ test('release build: no test hooks, zips, web-ext lint clean', { timeout: 180000
       }),
     );
     assert.equal(report.summary.errors, 0, JSON.stringify(report.errors));
+    await firstScreenBadged(join(out, 'chrome'), join(out, 'firefox'));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
