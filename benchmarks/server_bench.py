@@ -1,17 +1,24 @@
-"""Benchmark the server against the raw SavedModel (not a test).
+"""Benchmark the server against the raw SavedModel, and under attack (not a test).
 
 Starts the server (gunicorn, one worker) on 127.0.0.1; for each concurrency, alternates rounds
 of the raw SavedModel throughput in this process (``predict_bytes`` on batches of the same JPEG,
 the best of batch sizes 1, 2, 4, ... up to the server's max batch) with rounds of load on the
-server from this process over loopback (medians reported); finally sends many requests to see
-whether the worker's memory stays flat.
+server from this process over loopback (the ratio of each pair, and their median and spread,
+all from one run); finally sends many requests to see whether the worker's memory stays flat.
+
+With ``--attacks``, repeats issue 19's attacks instead (slowloris, URLs whose hosts drip a byte
+at a time, a multipart of pixel-heavy PNGs) and times a normal request (a health check and
+a prediction of a small PNG) before and during each one. ``--server URL`` measures a server
+started elsewhere (e.g. an older version, for the figures before a change).
 
     python benchmarks/server_bench.py --model models/default
+    python benchmarks/server_bench.py --attacks
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
@@ -137,6 +144,128 @@ def load(port: int, image: bytes, concurrency: int, total: int) -> tuple[float, 
     return total / (time.perf_counter() - start), latencies
 
 
+def timed_normal_requests(url: str, image: bytes, count: int = 3) -> dict:
+    """Median seconds of a health check and of a prediction (and how many took over 20 s)."""
+    import requests
+
+    def one(method: str, path: str, **kwargs) -> float | None:
+        start = time.perf_counter()
+        try:
+            requests.request(method, url + path, timeout=20, **kwargs)
+        except requests.RequestException:
+            return None
+        return time.perf_counter() - start
+
+    health, predict = [], []
+    for _ in range(count):
+        health.append(one("GET", "/healthz"))
+        predict.append(
+            one("POST", "/v1/predict", data=image, headers={"Content-Type": "image/jpeg"})
+        )
+
+    def summary(times: list[float | None]) -> float | str:
+        done = [t for t in times if t is not None]
+        if len(done) < len(times):
+            return f"{len(times) - len(done)}/{len(times)} over 20 s"
+        return round(statistics.median(done), 3)
+
+    return {"healthz_s": summary(health), "predict_s": summary(predict)}
+
+
+def slowloris(port: int, stop: threading.Event, connections: int = 100) -> None:
+    """Connections that send a request a byte every 2 s."""
+    head = b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n"
+
+    def drip() -> None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                for byte in head + b"x" * 100_000:
+                    sock.sendall(bytes([byte]))
+                    if stop.wait(2):
+                        return
+        except OSError:  # refused, answered or closed by the server
+            return
+
+    for _ in range(connections):
+        threading.Thread(target=drip, daemon=True).start()
+
+
+def drip_host(stop: threading.Event) -> str:
+    """An HTTP host on 127.0.0.2 whose answers come a byte every 0.5 s."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            try:
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 1000:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if stop.wait(0.5):
+                        return
+            except OSError:
+                return
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.2", 0), Drip)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.2:{httpd.server_address[1]}/image.jpg"
+
+
+def slow_urls(url: str, stop: threading.Event, count: int = 16) -> None:
+    """``count`` URL requests at a time, again and again, to a host that drips."""
+    import requests
+
+    target = drip_host(stop)
+
+    def ask() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(requests.RequestException):
+                requests.post(f"{url}/v1/predict", json={"url": target}, timeout=300)
+
+    for _ in range(count):
+        threading.Thread(target=ask, daemon=True).start()
+
+
+def costly_multipart(url: str, stop: threading.Event) -> None:
+    """One multipart of 16 solid 6300 x 6300 PNGs (a few MB that decode to 635 MP), repeated."""
+    import requests
+
+    out = io.BytesIO()
+    Image.new("RGB", (6300, 6300), (200, 30, 60)).save(out, "PNG", optimize=True)
+    parts = [("image", (f"{i}.png", out.getvalue(), "image/png")) for i in range(16)]
+
+    def send() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(requests.RequestException):
+                requests.post(f"{url}/v1/predict", files=parts, timeout=300)
+
+    threading.Thread(target=send, daemon=True).start()
+
+
+def attacks(url: str, image: bytes) -> dict:
+    """A normal request's time before and during each attack."""
+    port = int(url.rsplit(":", 1)[1])
+    launch = {
+        "slowloris (100 connections, a byte every 2 s)": lambda stop: slowloris(port, stop),
+        "16 URLs whose host drips a byte every 0.5 s": lambda stop: slow_urls(url, stop),
+        "multipart of 16 solid 6300 x 6300 PNGs": lambda stop: costly_multipart(url, stop),
+    }
+    results = {"none": timed_normal_requests(url, image)}
+    print(json.dumps({"none": results["none"]}))
+    for name, start in launch.items():
+        stop = threading.Event()
+        start(stop)
+        time.sleep(3)  # the attack is under way
+        results[name] = timed_normal_requests(url, image)
+        stop.set()
+        print(json.dumps({name: results[name]}))
+        time.sleep(35)  # what the attack left running ends (fetch and read deadlines)
+    return results
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) * 1000
 
@@ -152,12 +281,30 @@ def main() -> None:
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--max-batch", type=int, default=8)
     parser.add_argument("--out", type=Path, help="write the results as JSON here too")
+    parser.add_argument("--attacks", action="store_true", help="time requests under attack")
+    parser.add_argument("--server", help="with --attacks: a running server's URL")
     args = parser.parse_args()
 
     image = test_image(tuple(args.image_size))
+    if args.attacks and args.server:
+        results = attacks(args.server.rstrip("/"), image)
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=2) + "\n")
+        return
     port = free_port()
     server_args = ["--max-batch", str(args.max_batch), "--threads", "32"]
+    if args.attacks:  # as audited: 16 threads, a 3 s fetch deadline, a local host to fetch
+        server_args = ["--fetch-timeout", "3", "--fetch-allow", "127.0.0.2/32"]
     server = start_server(args.model, port, server_args)
+    if args.attacks:
+        try:
+            results = attacks(f"http://127.0.0.1:{port}", image)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(60)
+        if args.out:
+            args.out.write_text(json.dumps(results, indent=2) + "\n")
+        return
     results: dict = {
         "model": str(args.model),
         "image_bytes": len(image),
@@ -181,13 +328,13 @@ def main() -> None:
                 rate, times = load(port, image, concurrency, args.requests)
                 rates.append(rate)
                 latencies += times
+            ratios = [r / w for r, w in zip(rates, raws, strict=True)]
             level = {
                 "concurrency": concurrency,
                 "images_per_s": round(statistics.median(rates), 2),
                 "raw_images_per_s": round(statistics.median(raws), 2),
-                "ratio_to_raw": round(
-                    statistics.median(r / w for r, w in zip(rates, raws, strict=True)), 3
-                ),
+                "ratio_to_raw": round(statistics.median(ratios), 3),
+                "ratio_spread": [round(min(ratios), 3), round(max(ratios), 3)],
                 "p50_ms": round(percentile(latencies, 50), 1),
                 "p99_ms": round(percentile(latencies, 99), 1),
             }

@@ -32,7 +32,7 @@ class Settings:
     port: int = _opt(8080, "port to listen on")
     dev: bool = _opt(False, "run Flask's development server instead of gunicorn")
     workers: int = _opt(1, "gunicorn worker processes (each loads the model and batches alone)")
-    threads: int = _opt(16, "request threads per worker")
+    threads: int = _opt(32, "request threads per worker")
     graceful_timeout: int = _opt(30, "seconds to finish in-flight requests on SIGTERM")
     api_keys: tuple[str, ...] = _opt((), "API key accepted (repeat the flag for several)", True)
     api_keys_file: Path | None = _opt(None, "file with one API key per line")  # noqa: RUF009

@@ -46,6 +46,8 @@ def servers(tiny_bundle, tmp_path_factory):
             "30",
             "--cors-origins",
             "https://app.example",
+            "--cors-extension-ids",
+            EXTENSION.split("//")[1],
             "--fetch-allow",
             "127.0.0.2/32",
             "--fetch-timeout",
