@@ -9,12 +9,17 @@ request (head and body, up to the body limit) is in; then the request is served 
 bytes. A slow client costs a socket and its bytes, never a thread, and one that has not sent
 its whole request within ``read_timeout`` seconds gets a 408 and is closed. (nginx and
 waitress buffer requests the same way; gunicorn has no option for it.)
+
+gunicorn closes connections gracefully on its one event-loop thread, lingering up to 2 s to
+drain what the client still sends: a hundred slow clients answered at once would stall that
+loop (accepting, dispatching) for minutes. Closes are handed to a few threads of their own.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from gunicorn.workers import gthread
@@ -56,7 +61,7 @@ def _chunked_done(incoming: _Incoming) -> bool:
         except ValueError:  # malformed: gunicorn's parser answers it
             return True
         if size == 0:  # the last chunk, then optional trailers and an empty line
-            return data.find(b"\r\n\r\n", line_end) >= 0 or data[line_end:] == b"\r\n\r\n"
+            return data.find(b"\r\n\r\n", line_end) >= 0
         if line_end + 2 + size + 2 > len(data):
             return False
         incoming.chunk_pos = line_end + 2 + size + 2
@@ -107,7 +112,14 @@ def timeout_response(seconds: float) -> bytes:
 class ReadingWorker(gthread.ThreadWorker):
     """``gthread`` whose threads serve only requests that have fully arrived."""
 
+    def init_process(self):
+        self._closer = ThreadPoolExecutor(4, thread_name_prefix="close")
+        super().init_process()
+
     def handle(self, conn):
+        if "close" not in vars(conn):  # first sight of this connection
+            close = conn.close
+            conn.close = lambda graceful=False: self._closer.submit(close, graceful)
         if self.cfg.is_ssl:  # TLS is left to a reverse proxy; its bytes cannot be framed here
             return super().handle(conn)
         settings = self.app.settings
