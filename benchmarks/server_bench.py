@@ -265,6 +265,18 @@ def attacks(url: str, image: bytes) -> dict:
     return results
 
 
+def ratio_summary(served: list[float], raw: list[float]) -> dict:
+    """Served over raw throughput, each served round paired with the raw round just before
+    it (both saw the same machine): the median ratio and its spread over the rounds."""
+    ratios = [s / r for s, r in zip(served, raw, strict=True)]
+    return {
+        "images_per_s": round(statistics.median(served), 2),
+        "raw_images_per_s": round(statistics.median(raw), 2),
+        "ratio_to_raw": round(statistics.median(ratios), 3),
+        "ratio_spread": [round(min(ratios), 3), round(max(ratios), 3)],
+    }
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) * 1000
 
@@ -327,13 +339,9 @@ def main() -> None:
                 rate, times = load(port, image, concurrency, args.requests)
                 rates.append(rate)
                 latencies += times
-            ratios = [r / w for r, w in zip(rates, raws, strict=True)]
             level = {
                 "concurrency": concurrency,
-                "images_per_s": round(statistics.median(rates), 2),
-                "raw_images_per_s": round(statistics.median(raws), 2),
-                "ratio_to_raw": round(statistics.median(ratios), 3),
-                "ratio_spread": [round(min(ratios), 3), round(max(ratios), 3)],
+                **ratio_summary(rates, raws),
                 "p50_ms": round(percentile(latencies, 50), 1),
                 "p99_ms": round(percentile(latencies, 99), 1),
             }
