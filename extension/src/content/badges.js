@@ -179,7 +179,6 @@ export class Badges {
       this.resizeObserver.observe(element);
       this.onScreen.observe(element);
     }
-    item.result = state === 'done' ? result : null;
     const { badge, label, details } = item;
     let cls = 'working';
     let text = 'Checking…';
@@ -284,11 +283,11 @@ export class Badges {
         continue;
       }
       if (item.width === undefined && !item.badge.hidden) item.width = item.badge.offsetWidth || 80;
-      item.clippers ??= [element, ...clippingAncestors(element)];
+      item.clippers ??= clippingAncestors(element);
       const rect = element.getBoundingClientRect();
       const clips = [];
       let radius = radiusPx(getComputedStyle(element)[property], rect.width);
-      for (const clipper of item.clippers.slice(1)) {
+      for (const clipper of item.clippers) {
         const r = clipper.getBoundingClientRect();
         const left = r.left + clipper.clientLeft;
         const top = r.top + clipper.clientTop;

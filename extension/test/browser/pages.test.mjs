@@ -97,18 +97,20 @@ function cases(name, start) {
       const states = await deepStates(page);
       assert.ok(visible.every((id) => states[id].state === 'done'));
       assert.equal(await page.evaluate(() => scrollY), 0);
-      // Scrolling down brings the rest; all 50 photos get the same verdicts in both browsers.
-      await page.evaluate(async () => {
-        for (let y = 0; y < document.body.scrollHeight; y += innerHeight / 2) {
-          scrollTo(0, y);
-          await new Promise((r) => setTimeout(r, 150));
-        }
-      });
+      // Scrolling down a screen at a time brings the rest (photos scrolled far away wait until
+      // they come back); all 50 get the same verdicts in both browsers.
+      const screenDone = () => page.evaluate(() => [...document.querySelectorAll('[data-test-id]')]
+        .filter((el) => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })
+        .every((el) => el.dataset.aiorhumanState === 'done'));
+      while (await page.evaluate(() => scrollY + innerHeight < document.body.scrollHeight - 2)) {
+        await page.evaluate(() => scrollBy(0, innerHeight));
+        await waitFor(screenDone, { timeoutMs: 60000, what: 'the photos of this screen scored' });
+      }
       const all = await waitFor(async () => {
         const s = await deepStates(page);
         const ids = Object.keys(s).filter((id) => id.startsWith('news-'));
         return ids.length === 50 && ids.every((id) => s[id].state === 'done') && s;
-      }, { timeoutMs: 180000, what: 'all 50 photos scored' });
+      }, { timeoutMs: 60000, what: 'all 50 photos scored' });
       verdicts[name] = Object.fromEntries(Object.entries(all).filter(([id]) => id.startsWith('news-')).map(([id, s]) => [id, s.verdict]));
       const others = Object.entries(verdicts).filter(([n]) => n !== name);
       for (const [other, theirs] of others) assert.deepEqual(verdicts[name], theirs, `${name} and ${other} disagree`);
