@@ -2,7 +2,8 @@
 // pages served from 127.0.0.1, checked against Python's scores for the same image bytes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   IMAGES, ROOT, REPO, TOLERANCE, html, launchChromium, prepare, readStates, serve, startModelServer, waitFor,
@@ -269,7 +270,8 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
 
   test('server mode against a real aiorhuman server, then the server down', { timeout: 180000 }, async () => {
     await resetSettings();
-    const server = await startModelServer(material.scores.bundle);
+    const feedback = mkdtempSync(join(tmpdir(), 'aiorhuman-feedback-'));
+    const server = await startModelServer(material.scores.bundle, { args: ['--feedback-dir', feedback] });
     try {
       // Test connection on the options page.
       const options = await browser.context.newPage();
@@ -302,9 +304,29 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
       await waitFor(async () => /401/.test(await options.textContent('#test-result')), { what: 'refused key' });
       await options.fill('input[name=apiKey]', server.key);
       await options.dispatchEvent('input[name=apiKey]', 'change');
+      // Report a mistake, sent to the server too: it lands in its feedback folder.
+      await options.check('input[name=sendReports]');
+      await waitFor(() => browser.worker.evaluate(() => chrome.storage.local.get(null).then((s) => s.sendReports && s.apiKey !== 'wrong')), { what: 'sending reports on' });
+      const at = await page.evaluate(() => {
+        const r = document.querySelector('[data-test-id="chelsea.jpg"]').getBoundingClientRect();
+        return [r.left + 14, r.top + 12];
+      });
+      await page.mouse.click(at[0], at[1]);
+      const button = await waitFor(() => page.evaluate(() => {
+        const b = document.querySelector('aiorhuman-overlay').shadowRoot.querySelector('.badge.open button');
+        const r = b?.getBoundingClientRect();
+        return r && [r.left + r.width / 2, r.top + r.height / 2];
+      }), { what: 'the details open' });
+      await page.mouse.click(button[0], button[1]);
+      await waitFor(async () => /sent to your server/.test(await page.evaluate(() => document.querySelector('aiorhuman-overlay').shadowRoot.querySelector('.badge.open').textContent)), { what: 'the report sent' });
+      const rows = readFileSync(join(feedback, 'train.csv'), 'utf8').trim().split('\n');
+      assert.equal(rows.length, 2, rows.join('\n'));
+      assert.match(rows[1], /train_data\/[0-9a-f]{64}\.jpg,[01]$/);
+      await options.uncheck('input[name=sendReports]');
       await Promise.all([options.close(), page.close()]);
     } finally {
       await server.stop();
+      rmSync(feedback, { recursive: true, force: true });
     }
     // Server gone: a clear "server offline" state, and the page still works.
     const stoppedUrl = await browser.worker.evaluate(() => chrome.storage.local.get('serverUrl').then((s) => s.serverUrl));

@@ -193,9 +193,10 @@ export function readStates(page) {
 
 /**
  * Start the real server (`python -m server`, the same program as `aiorhuman-serve`) on a free
- * port with one API key. Resolves once /healthz answers; returns {url, key, stop}.
+ * port with one API key (and any further flags). Resolves once /healthz answers; returns
+ * {url, key, stop}.
  */
-export async function startModelServer(bundleDir, { key = 'test-key-123' } = {}) {
+export async function startModelServer(bundleDir, { key = 'test-key-123', args = [] } = {}) {
   const { spawn } = await import('node:child_process');
   const { createServer: netServer } = await import('node:net');
   const port = await new Promise((resolvePort) => {
@@ -204,7 +205,7 @@ export async function startModelServer(bundleDir, { key = 'test-key-123' } = {})
       probe.close(() => resolvePort(p));
     });
   });
-  const child = spawn(PYTHON, ['-m', 'server', '--model', bundleDir, '--port', String(port), '--api-keys', key, ...(process.env.AIORHUMAN_TEST_DEV_SERVER ? ['--dev'] : [])], {
+  const child = spawn(PYTHON, ['-m', 'server', '--model', bundleDir, '--port', String(port), '--api-keys', key, ...args, ...(process.env.AIORHUMAN_TEST_DEV_SERVER ? ['--dev'] : [])], {
     cwd: REPO,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', PYTHONPATH: REPO },
     stdio: ['ignore', 'ignore', 'pipe'],
