@@ -32,7 +32,7 @@ def test_flags_override_environment_override_defaults():
     assert settings.port == 9100 and settings.max_batch == 4 and settings.fetch is False
     assert settings.api_keys == ("c",) and settings.cors_origins == ("https://x.test",)
     assert settings_module.load([], {}).model == Path("models/default")
-    assert settings_module.load(["--no-cors-extensions", "--dev"], {}).dev is True
+    assert settings_module.load(["--no-allow-unprotected-public", "--dev"], {}).dev is True
 
 
 @pytest.mark.parametrize(
@@ -79,15 +79,21 @@ def test_api_keys():
 
 
 def test_cors_origins():
-    cors = Cors(["https://app.example"])
+    ours = ("abcdefghijklmnopabcdefghijklmnop", "2c127fa4-62c7-7e4f-90e5-472b45eecfdc")
+    cors = Cors(["https://app.example"], extension_ids=ours)
     assert cors.allowed("chrome-extension://abcdefghijklmnopabcdefghijklmnop")
     assert cors.allowed("moz-extension://2c127fa4-62c7-7e4f-90e5-472b45eecfdc")
     assert cors.allowed("https://app.example")
     assert not cors.allowed("https://evil.example")
+    assert not cors.allowed("chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba")
     assert not cors.allowed("chrome-extension://abc/evil")
     assert not cors.allowed(None)
-    assert not Cors([], extensions=False).allowed("chrome-extension://abcdefghijklmnop")
+    assert not Cors([]).allowed("chrome-extension://abcdefghijklmnopabcdefghijklmnop")
     assert Cors(["*"]).allowed("https://anything.example")
+    assert cors.refused("https://evil.example", "127.0.0.1:8080")
+    assert cors.refused("null", "127.0.0.1:8080")
+    assert not cors.refused("http://127.0.0.1:8080", "127.0.0.1:8080")  # same origin
+    assert not cors.refused("chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba", "x")
     headers = cors.headers("https://app.example", preflight=True)
     assert headers["Access-Control-Allow-Origin"] == "https://app.example"
     assert "X-API-Key" in headers["Access-Control-Allow-Headers"]
