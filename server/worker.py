@@ -18,6 +18,7 @@ loop (accepting, dispatching) for minutes. Closes are handed to a few threads of
 from __future__ import annotations
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from aiorhuman.server.problems import MEDIA_TYPE, TYPE_PREFIX
 
 MAX_HEAD_BYTES = 64 * 1024  # beyond this without an end of head, gunicorn's parser refuses it
 _RECV_BYTES = 256 * 1024
+_EXPECT = re.compile(rb"(?im)^expect:[^\r\n]*\r\n")
 
 
 @dataclass
@@ -139,7 +141,11 @@ class ReadingWorker(gthread.ThreadWorker):
         conn.incoming = None
         conn.data_ready = True
         conn.init()
-        conn.parser.unreader.unread(bytes(incoming.data))
+        data = bytes(incoming.data)
+        if incoming.continued:  # answered already: gunicorn must not send a second 100
+            head = _EXPECT.sub(b"", data[: incoming.head_end + 2])
+            data = head + data[incoming.head_end + 2 :]
+        conn.parser.unreader.unread(data)
         return super().handle(conn)
 
     @staticmethod

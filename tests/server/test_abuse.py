@@ -83,6 +83,24 @@ def test_slowloris_holds_no_thread(servers):
             sock.close()
 
 
+def test_expect_100_continue_is_answered_once(servers):
+    """Clients (curl past 1 MB) wait for 100 Continue before the body: it must come first."""
+    port = int(servers["guarded"].url.rsplit(":", 1)[1])
+    body = samples.png()
+    head = (
+        "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\n"
+        f"Expect: 100-continue\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        assert sock.recv(4096) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and b"100 Continue" not in answer
+
+
 def test_slow_drip_urls_hold_no_thread_past_the_deadline(servers):
     """Item 1: 16 URLs whose hosts drip a byte every 0.1 s, with --fetch-timeout 1."""
     url = servers["guarded"].url
