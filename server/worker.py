@@ -10,6 +10,10 @@ bytes. A slow client costs a socket and its bytes, never a thread, and one that 
 its whole request within ``read_timeout`` seconds gets a 408 and is closed. (nginx and
 waitress buffer requests the same way; gunicorn has no option for it.)
 
+The bytes of requests still arriving are bounded per worker by ``8 x max_body_bytes`` in
+all: past it, the connection that would add more gets a 503 and is closed, so a crowd of
+large, slow uploads cannot fill the memory.
+
 gunicorn closes connections gracefully on its one event-loop thread, lingering up to 2 s to
 drain what the client still sends: a hundred slow clients answered at once would stall that
 loop (accepting, dispatching) for minutes. Closes are handed to a few threads of their own.
@@ -20,19 +24,21 @@ from __future__ import annotations
 import json
 import re
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from gunicorn.workers import gthread
 
-from aiorhuman.server.problems import MEDIA_TYPE, TYPE_PREFIX
+from aiorhuman.server.problems import CATALOGUE, MEDIA_TYPE, TYPE_PREFIX
 
 MAX_HEAD_BYTES = 64 * 1024  # beyond this without an end of head, gunicorn's parser refuses it
+BUFFERED_BODIES = 8  # bytes held for requests still arriving: at most this x max_body_bytes
 _RECV_BYTES = 256 * 1024
 _EXPECT = re.compile(rb"(?im)^expect:[^\r\n]*\r\n")
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity, for the weak set of requests arriving
 class _Incoming:
     """A request being received."""
 
@@ -94,18 +100,13 @@ def complete(incoming: _Incoming, max_body: int) -> bool:
     return received >= length or length > max_body
 
 
-def timeout_response(seconds: float) -> bytes:
-    """A 408 problem, closing the connection."""
+def problem_response(status: int, reason: str, slug: str, title: str, detail: str) -> bytes:
+    """A problem answered before the app sees the request, closing the connection."""
     body = json.dumps(
-        {
-            "type": TYPE_PREFIX + "request-timeout",
-            "title": "Request not received in time",
-            "status": 408,
-            "detail": f"The request was not received within {seconds:g} s.",
-        }
+        {"type": TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail}
     ).encode()
     head = (
-        f"HTTP/1.1 408 Request Timeout\r\nContent-Type: {MEDIA_TYPE}\r\n"
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: {MEDIA_TYPE}\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     return head.encode() + body
@@ -116,6 +117,7 @@ class ReadingWorker(gthread.ThreadWorker):
 
     def init_process(self):
         self._closer = ThreadPoolExecutor(4, thread_name_prefix="close")
+        self._arriving: weakref.WeakSet[_Incoming] = weakref.WeakSet()  # gone with their conns
         super().init_process()
 
     def handle(self, conn):
@@ -128,17 +130,24 @@ class ReadingWorker(gthread.ThreadWorker):
         incoming = getattr(conn, "incoming", None)
         if incoming is None:
             incoming = conn.incoming = _Incoming(time.monotonic())
+            self._arriving.add(incoming)
             if conn.parser is not None:  # kept alive: bytes read ahead start this request
                 incoming.data += conn.parser.unreader.take_buffered()
         if not self._receive(conn, incoming, settings.max_body_bytes):
             return False
         if not complete(incoming, settings.max_body_bytes):
             if time.monotonic() - incoming.started > settings.read_timeout:
-                self._send(conn, timeout_response(settings.read_timeout))
+                detail = f"The request was not received within {settings.read_timeout:g} s."
+                self._refuse(conn, 408, "Request Timeout", "request-timeout", detail)
+                return False
+            held = sum(len(other.data) for other in self._arriving)
+            if held > BUFFERED_BODIES * settings.max_body_bytes:
+                detail = "Too many requests are being uploaded at once; try again shortly."
+                self._refuse(conn, 503, "Service Unavailable", "overloaded", detail)
                 return False
             self._continue(conn, incoming)
             return gthread._DEFER
-        conn.incoming = None
+        conn.incoming = None  # and so out of ``_arriving``
         conn.data_ready = True
         conn.init()
         data = bytes(incoming.data)
@@ -173,6 +182,10 @@ class ReadingWorker(gthread.ThreadWorker):
         if fields.get(b"expect") == b"100-continue":
             incoming.continued = True
             cls._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def _refuse(self, conn, status: int, reason: str, slug: str, detail: str) -> None:
+        conn.incoming = None
+        self._send(conn, problem_response(status, reason, slug, CATALOGUE[slug][1], detail))
 
     @staticmethod
     def _send(conn, data: bytes) -> None:

@@ -83,6 +83,26 @@ def test_slowloris_holds_no_thread(servers):
             sock.close()
 
 
+def test_bytes_held_for_arriving_requests_are_bounded(servers):
+    """Eight bodies' worth (8 MB here) at most: a crowd of big slow uploads gets 503s."""
+    port = int(servers["guarded"].url.rsplit(":", 1)[1])
+    head = b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n"
+    sockets = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(12)]
+    try:
+        for sock in sockets:
+            sock.sendall(head + b"\x00" * 990_000)  # all but the last 10 KB
+            time.sleep(0.1)
+        time.sleep(1)
+        ready, _, _ = select.select(sockets, [], [], 5)
+        answers = [sock.recv(4096) for sock in ready]
+        assert answers and all(a.startswith(b"HTTP/1.1 503") for a in answers), answers
+        assert len(answers) <= 12 - 8
+        normal_requests_are_answered(servers["guarded"].url)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def test_expect_100_continue_is_answered_once(servers):
     """Clients (curl past 1 MB) wait for 100 Continue before the body: it must come first."""
     port = int(servers["guarded"].url.rsplit(":", 1)[1])
