@@ -69,6 +69,12 @@ def _walk(fmt: str, data: bytes, limit: int) -> int | None:
     return None
 
 
+def _too_many_frames(limit: int) -> ImageRefused:
+    # Frames are counted only up to the limit and one more: say no more than that.
+    message = f"The image has more than {limit} frames; at most {limit} are read."
+    return ImageRefused("too-many-frames", message, limit)
+
+
 def open_image(data: bytes, fmt: str) -> Image.Image:
     """Open (header only) with the one Pillow plugin the content matched."""
     with warnings.catch_warnings():
@@ -84,6 +90,8 @@ def inspect(data: bytes, limits: Limits) -> Inspected:
     if fmt is None:
         raise ImageRefused("not-an-image", f"The bytes are not an image this reads ({NAMES}).")
     walked = _walk(fmt, data, limits.max_frames)
+    if walked is not None and walked > limits.max_frames:
+        raise _too_many_frames(limits.max_frames)
     try:
         with open_image(data, fmt) as image:
             width, height = image.size
@@ -103,9 +111,5 @@ def inspect(data: bytes, limits: Limits) -> Inspected:
             limits.max_pixels,
         )
     if frames > limits.max_frames:
-        raise ImageRefused(
-            "too-many-frames",
-            f"The image has {frames} frames; at most {limits.max_frames} are read.",
-            limits.max_frames,
-        )
+        raise _too_many_frames(limits.max_frames)
     return Inspected(fmt, width, height, frames)

@@ -8,7 +8,9 @@ waiting, and hands the connection back to gunicorn's poller (its ``_DEFER``) unt
 request (head and body, up to the body limit) is in; then the request is served from those
 bytes. A slow client costs a socket and its bytes, never a thread, and one that has not sent
 its whole request within ``read_timeout`` seconds gets a 408 and is closed. (nginx and
-waitress buffer requests the same way; gunicorn has no option for it.)
+waitress buffer requests the same way; gunicorn has no option for it.) The framing here only
+decides when enough bytes are in (end of head, Content-Length, last chunk); gunicorn's own
+parser then reads the request from those bytes and refuses anything malformed.
 
 The bytes of requests still arriving are bounded per worker by ``8 x max_body_bytes`` in
 all: past it, the connection that would add more gets a 503 and is closed, so a crowd of
