@@ -2,45 +2,86 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from aiorhuman.training.augment import AugmentConfig
-from aiorhuman.training.backbones import RESNET_HUB_HANDLE
+from aiorhuman.training.backbones import RESNET_HUB_HANDLE, registry
+from aiorhuman.training.backbones.efficientnet_lite import POOLINGS
+
+BACKBONES = tuple(registry())
+_TYPES = {"int": int, "float": float, "str": str}
+
+
+def setting(default: Any = MISSING, help: str = "", factory: Any = MISSING, **flag: Any) -> Any:
+    """A ``TrainConfig`` field that is also a command-line flag: its help and any argparse
+    options (``choices``, ``required``); ``flag`` names it when ``--field-name`` does not fit,
+    ``cli_default`` overrides the default on the command line, ``from_flag`` converts the
+    parsed value."""
+    metadata = {"help": help, **flag}
+    if factory is not MISSING:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass
 class TrainConfig:
-    """Hyperparameters and data options of one training run."""
+    """Hyperparameters and data options of one training run (each is an ``aiorhuman-train``
+    flag, made by ``add_flags``)."""
 
-    data: str = ""
-    backbone: str = "efficientnet_lite0"
-    weights: str = "imagenet"
-    hub_handle: str = RESNET_HUB_HANDLE
-    input_size: int = 224
-    # "head": the backbone's pooled head features; "stages": every stage's too (Lite0 only).
-    pooling: str = "head"
-    # With "head+texture": hidden ReLU units of the texture head (0: a logistic regression).
-    texture_hidden: int = 64
-    epochs: int = 12
-    warmup_epochs: int = 3
-    batch_size: int = 32
-    learning_rate: float = 1e-3
-    fine_tune_learning_rate: float = 1e-4
-    fine_tune_fraction: float = 0.3
-    dropout: float = 0.3
-    label_smoothing: float = 0.0
-    weight_decay: float = 1e-5
-    patience: int = 4
-    val_fraction: float = 0.15
-    test_fraction: float = 0.0
-    holdout_sources: list[str] = field(default_factory=list)
-    seed: int = 1337
-    strategy: str = "auto"
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    # A folder of autoencoder reconstructions of human training images, added as AI examples.
-    pairs: str = ""
+    data: str = setting("", "train.csv, a folder holding one, or ai/ + human/", required=True)
+    backbone: str = setting("efficientnet_lite0", "see docs/training.md", choices=BACKBONES)
+    weights: str = setting(
+        "imagenet", "imagenet | hub | random | a Keras weights file (docs/training.md)"
+    )
+    hub_handle: str = setting(RESNET_HUB_HANDLE, "TF Hub handle or local module folder")
+    input_size: int = setting(224, "default: the backbone's native size", cli_default=None)
+    pooling: str = setting(
+        "head",
+        "head: pooled head features; stages: every stage's pooled features too (Lite0); "
+        "head+texture: head, plus a texture head on early stages fitted at the end (Lite0)",
+        choices=POOLINGS,
+    )
+    texture_hidden: int = setting(
+        64, "hidden ReLU units of the texture head (pooling head+texture); 0: linear"
+    )
+    epochs: int = setting(12, "epochs in all, warm-up included")
+    warmup_epochs: int = setting(3, "epochs of the head alone, the backbone frozen")
+    batch_size: int = setting(32, "images per step")
+    learning_rate: float = setting(1e-3, "learning rate of the warm-up")
+    fine_tune_learning_rate: float = setting(1e-4, "learning rate of the fine-tuning phase")
+    fine_tune_fraction: float = setting(
+        0.3, "share of the backbone's layers (from the top) to fine-tune"
+    )
+    dropout: float = setting(0.3, "dropout before the logit")
+    label_smoothing: float = setting(0.0, "label smoothing of the loss")
+    weight_decay: float = setting(1e-5, "L2 penalty on the logit layer")
+    patience: int = setting(4, "epochs without a better validation ROC-AUC before stopping")
+    val_fraction: float = setting(0.15, "share of the images held out for validation")
+    test_fraction: float = setting(0.0, "hold out this share as a test split, scored at the end")
+    holdout_sources: list[str] = setting(  # noqa: RUF009 (a field() with a factory)
+        help="hold out every image of this metadata.csv source as the test split (repeatable)",
+        factory=list,
+        flag="--holdout-source",
+    )
+    seed: int = setting(1337, "fixes splits, initialisation and augmentation")
+    strategy: str = setting(
+        "auto", "tf.distribute strategy", choices=("auto", "default", "mirrored", "multiworker")
+    )
+    augment: AugmentConfig = setting(  # noqa: RUF009 (a field() with a factory)
+        help="train without augmentation",
+        factory=AugmentConfig,
+        flag="--no-augment",
+        from_flag=lambda off: AugmentConfig(enabled=not off),
+    )
+    pairs: str = setting(
+        "",
+        "folder of autoencoder reconstructions of human training images "
+        "(python -m aiorhuman.training.reconstruct), added as AI examples",
+    )
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -60,3 +101,28 @@ class TrainConfig:
     @classmethod
     def load(cls, path: Path) -> TrainConfig:
         return cls.from_json(json.loads(path.read_text()))
+
+
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per ``TrainConfig`` field, from its type, default and metadata."""
+    for f in fields(TrainConfig):
+        meta = dict(f.metadata)
+        name = meta.pop("flag", "--" + f.name.replace("_", "-"))
+        meta.pop("from_flag", None)
+        default = meta.pop("cli_default", f.default)
+        if f.type == "list[str]":
+            parser.add_argument(name, dest=f.name, action="append", default=[], **meta)
+        elif f.type == "AugmentConfig":
+            parser.add_argument(name, dest=f.name, action="store_true", **meta)
+        else:
+            parser.add_argument(name, dest=f.name, type=_TYPES[f.type], default=default, **meta)
+
+
+def from_flags(args: argparse.Namespace) -> TrainConfig:
+    """The ``TrainConfig`` that parsed flags (``add_flags``) describe."""
+    values = {}
+    for f in fields(TrainConfig):
+        value = getattr(args, f.name)
+        convert = f.metadata.get("from_flag")
+        values[f.name] = convert(value) if convert else value
+    return TrainConfig(**values)

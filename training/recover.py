@@ -36,7 +36,7 @@ def run_from_bundle(bundle_dir: Path, out: Path, data: str | None = None) -> Pat
     from aiorhuman.training.model import build_classifier
     from aiorhuman.training.pipeline import eval_dataset
     from aiorhuman.training.runs import WEIGHTS
-    from aiorhuman.training.train import split_samples, write_splits
+    from aiorhuman.training.splits import split_samples, write_splits
 
     card = json.loads((Path(bundle_dir) / "card.json").read_text())
     if "training_config" not in card:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
-from aiorhuman.training.data import Sample
+from aiorhuman.training.data import Sample, find_metadata, load_metadata
 
 
 def stratified_split(
@@ -37,3 +40,27 @@ def source_holdout(
     rest = [s for s in samples if sources.get(s.key) not in chosen]
     out = [s for s in samples if sources.get(s.key) in chosen]
     return rest, out
+
+
+def split_samples(config, samples: list) -> tuple[list, list, list]:
+    """``(train, validation, test)`` as ``config`` splits ``samples``: deterministic per seed."""
+    rest, test = samples, []
+    if config.holdout_sources:
+        metadata_path = find_metadata(config.data)
+        if metadata_path is None:
+            raise SystemExit("--holdout-source needs a metadata.csv beside the data")
+        sources = {k: row["source"] for k, row in load_metadata(metadata_path).items()}
+        rest, test = source_holdout(samples, sources, config.holdout_sources)
+    elif config.test_fraction:
+        rest, test = stratified_split(samples, config.test_fraction, config.seed + 1)
+    train, val = stratified_split(rest, config.val_fraction, config.seed)
+    return train, val, test
+
+
+def write_splits(out: Path, train: list, val: list, test: list) -> None:
+    """Record which files went to which split (``splits.json``)."""
+    splits = {
+        name: [{"file": s.key, "label": s.label} for s in part]
+        for name, part in (("train", train), ("validation", val), ("test", test))
+    }
+    (out / "splits.json").write_text(json.dumps(splits) + "\n")

@@ -54,9 +54,9 @@ def _add_texture_head(
     from aiorhuman.training.backbones import backbone
     from aiorhuman.training.config import TrainConfig
     from aiorhuman.training.data import load_labelled
+    from aiorhuman.training.finish import finish
     from aiorhuman.training.model import LOGIT_LAYER, backbone_of, build_classifier
     from aiorhuman.training.runs import load_run
-    from aiorhuman.training.train import finish
 
     run = load_run(run_dir)
     if not backbone(run.config.backbone).texture_channels or run.config.pooling == "stages":

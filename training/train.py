@@ -10,80 +10,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from aiorhuman.training.backbones import backbone
+from aiorhuman.training.config import TrainConfig, add_flags, from_flags
+from aiorhuman.training.distribute import choose_strategy, configure_devices
+from aiorhuman.training.finish import finish
 from aiorhuman.training.runs import WEIGHTS, load_weights_into_new_model
-
-# Texture statistics are what recompression changes most: the texture head is fitted on the
-# training images as they are plus this many passes of random web copies (rescaled and
-# re-encoded at full resolution, ``training.degrade.random_web_copy``), so that it learns the
-# texture that survives them (benchmarks/texture_fit.py).
-TEXTURE_WEB_PASSES = 3
-
-
-def _configure_devices(cpu_devices: int) -> None:
-    """Split the CPU into logical devices (to exercise the distributed path without GPUs)."""
-    import tensorflow as tf
-
-    if cpu_devices > 1:
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(cpu_devices)]
-        )
-
-
-def choose_strategy(name: str):
-    """The tf.distribute strategy: multi-worker from TF_CONFIG, mirrored over GPUs, or default."""
-    import tensorflow as tf
-
-    if name == "auto":
-        if "TF_CONFIG" in os.environ:
-            name = "multiworker"
-        elif len(tf.config.list_logical_devices("GPU")) > 1:
-            name = "mirrored"
-        else:
-            name = "default"
-    if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
-    if name == "mirrored":
-        gpus = tf.config.list_logical_devices("GPU")
-        devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
-        return tf.distribute.MirroredStrategy(devices)
-    if name == "default":
-        return tf.distribute.get_strategy()
-    raise ValueError(f"unknown strategy {name!r}")
-
-
-def split_samples(config, samples: list) -> tuple[list, list, list]:
-    """``(train, validation, test)`` as ``config`` splits ``samples``: deterministic per seed."""
-    from aiorhuman.training.data import find_metadata, load_metadata
-    from aiorhuman.training.splits import source_holdout, stratified_split
-
-    rest, test = samples, []
-    if config.holdout_sources:
-        metadata_path = find_metadata(config.data)
-        if metadata_path is None:
-            raise SystemExit("--holdout-source needs a metadata.csv beside the data")
-        sources = {k: row["source"] for k, row in load_metadata(metadata_path).items()}
-        rest, test = source_holdout(samples, sources, config.holdout_sources)
-    elif config.test_fraction:
-        rest, test = stratified_split(samples, config.test_fraction, config.seed + 1)
-    train, val = stratified_split(rest, config.val_fraction, config.seed)
-    return train, val, test
-
-
-def write_splits(out: Path, train: list, val: list, test: list) -> None:
-    """Record which files went to which split (``splits.json``)."""
-    splits = {
-        name: [{"file": s.key, "label": s.label} for s in part]
-        for name, part in (("train", train), ("validation", val), ("test", test))
-    }
-    (out / "splits.json").write_text(json.dumps(splits) + "\n")
+from aiorhuman.training.splits import split_samples, write_splits
 
 
 class _Trainer:
@@ -233,76 +170,9 @@ def _run_phase(
 
 
 def _finish(trainer: _Trainer) -> dict:
-    """Finish the run from its best weights (see ``finish``)."""
+    """Finish the run from its best weights (``aiorhuman.training.finish``)."""
     model = load_weights_into_new_model(trainer.config, trainer.out / WEIGHTS)
     return finish(trainer.out, trainer.config, model, trainer.train, trainer.val, trainer.test)
-
-
-def finish(out: Path, config, model, train, val, test) -> dict:
-    """Fit the texture head (if any) on ``train``, calibrate on ``val``, choose threshold and
-    band there, save the weights, and write metrics and plots (``test`` scored if given)."""
-    from aiorhuman.training import metrics as m
-    from aiorhuman.training import plots
-    from aiorhuman.training.model import fit_texture_head, fold_calibration, fold_standardization
-    from aiorhuman.training.pipeline import eval_dataset, web_copies_dataset
-
-    fold_standardization(model)
-    if config.pooling == "head+texture":
-        size, batch = config.input_size, config.batch_size
-        batches = eval_dataset(train, size, batch).concatenate(
-            web_copies_dataset(train, size, batch, config.seed, TEXTURE_WEB_PASSES)
-        )
-        fit_texture_head(model, batches)
-    val_data = eval_dataset(val, config.input_size, config.batch_size)
-    val_labels = np.array([s.label for s in val])
-    texture_weight = None
-    if config.pooling == "head+texture":
-        texture_weight = _choose_texture_weight(model, val, val_data, val_labels, config)
-    probs = np.clip(model.predict(val_data, verbose=0).reshape(-1), 1e-7, 1 - 1e-7)
-    scale, bias = m.fit_platt(val_labels, np.log(probs / (1 - probs)))
-    fold_calibration(model, scale, bias)
-    model.save_weights(str(out / WEIGHTS))
-    probs = model.predict(val_data, verbose=0).reshape(-1)
-    threshold = m.choose_threshold(val_labels, probs)
-    band = m.choose_unsure_band(val_labels, probs, threshold)
-    decision = {
-        "threshold": round(threshold, 4),
-        "unsure_band": band,
-        "calibration": {"method": "platt", "scale": scale, "bias": bias},
-        "chosen_on": "validation",
-    }
-    if texture_weight:
-        decision["texture_weight"] = texture_weight
-    (out / "decision.json").write_text(json.dumps(decision, indent=2) + "\n")
-    results = {"validation": m.classification_metrics(val_labels, probs, threshold)}
-    results["validation"]["verdicts"] = m.verdict_counts(probs, band)
-    plots.evaluation_plots(val_labels, probs, results["validation"], out / "plots")
-    if test:
-        test_data = eval_dataset(test, config.input_size, config.batch_size)
-        test_labels = np.array([s.label for s in test])
-        test_probs = model.predict(test_data, verbose=0).reshape(-1)
-        results["test"] = m.classification_metrics(test_labels, test_probs, threshold)
-        results["test"]["verdicts"] = m.verdict_counts(test_probs, band)
-        plots.evaluation_plots(test_labels, test_probs, results["test"], out / "plots" / "test")
-    (out / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
-    return results
-
-
-def _choose_texture_weight(model, val, val_data, val_labels, config) -> dict:
-    """Set the blend's texture weight by ``training.blend``'s rule; return how it was chosen."""
-    from aiorhuman.training.blend import choose_texture_weight
-    from aiorhuman.training.degrade import jpeg
-    from aiorhuman.training.model import logit_pairs, set_texture_weight
-    from aiorhuman.training.pipeline import degraded_dataset
-
-    print("choosing the texture weight on validation, clean and at JPEG 40", file=sys.stderr)
-    size, batch = config.input_size, config.batch_size
-    clean = logit_pairs(model, val_data)
-    recompressed = logit_pairs(model, degraded_dataset(val, size, batch, jpeg(40)))
-    weight, table = choose_texture_weight(val_labels, clean, recompressed)
-    set_texture_weight(model, weight)
-    print(f"texture weight {weight}", file=sys.stderr)
-    return {"weight": weight, "chosen_on": "validation", "table": table}
 
 
 def train(config, out: Path) -> dict:
@@ -355,125 +225,33 @@ def train(config, out: Path) -> dict:
     return results
 
 
-def parse_args(argv: list[str] | None):
-    from aiorhuman.training.augment import AugmentConfig
-    from aiorhuman.training.backbones import backbone, registry
-    from aiorhuman.training.backbones.efficientnet_lite import POOLINGS
-    from aiorhuman.training.config import TrainConfig
-
-    d = TrainConfig()
+def parse_args(argv: list[str] | None) -> tuple[TrainConfig, argparse.Namespace]:
+    """The run's config (every ``TrainConfig`` field is a flag) and the run options."""
     p = argparse.ArgumentParser(prog="aiorhuman-train", description=__doc__.splitlines()[0])
-    p.add_argument("--data", required=True, help="train.csv, a folder holding one, or ai/ + human/")
     p.add_argument("--out", required=True, type=Path, help="run directory (resumed if it exists)")
-    p.add_argument("--backbone", choices=tuple(registry()), default=d.backbone)
-    p.add_argument(
-        "--weights",
-        default=d.weights,
-        help="imagenet | hub | random | a Keras weights file (see README)",
-    )
-    p.add_argument(
-        "--hub-handle", default=d.hub_handle, help="TF Hub handle or local module folder"
-    )
-    p.add_argument("--input-size", type=int, help="default: the backbone's native size")
-    p.add_argument(
-        "--pooling",
-        choices=POOLINGS,
-        default=d.pooling,
-        help="head: pooled head features; stages: every stage's pooled features too (Lite0); "
-        "head+texture: head, plus a texture head on early stages fitted at the end (Lite0)",
-    )
-    p.add_argument(
-        "--texture-hidden",
-        type=int,
-        default=d.texture_hidden,
-        help="hidden ReLU units of the texture head (pooling head+texture); 0: linear",
-    )
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
-    p.add_argument("--fine-tune-learning-rate", type=float, default=d.fine_tune_learning_rate)
-    p.add_argument(
-        "--fine-tune-fraction",
-        type=float,
-        default=d.fine_tune_fraction,
-        help="share of the backbone's layers (from the top) to fine-tune",
-    )
-    p.add_argument("--dropout", type=float, default=d.dropout)
-    p.add_argument(
-        "--weight-decay", type=float, default=d.weight_decay, help="L2 penalty on the logit layer"
-    )
-    p.add_argument("--patience", type=int, default=d.patience)
-    p.add_argument("--val-fraction", type=float, default=d.val_fraction)
-    p.add_argument(
-        "--test-fraction",
-        type=float,
-        default=d.test_fraction,
-        help="hold out this share as a test split, scored at the end",
-    )
-    p.add_argument(
-        "--holdout-source",
-        action="append",
-        default=[],
-        help="hold out every image of this metadata.csv source as the test split",
-    )
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument(
-        "--strategy", choices=("auto", "default", "mirrored", "multiworker"), default="auto"
-    )
     p.add_argument(
         "--cpu-devices",
         type=int,
         default=1,
         help="split the CPU into N logical devices (tests the distributed path)",
     )
-    p.add_argument("--no-augment", action="store_true")
-    p.add_argument(
-        "--pairs",
-        help="folder of autoencoder reconstructions of human training images "
-        "(python -m aiorhuman.training.reconstruct), added as AI examples",
-    )
+    add_flags(p)
     args = p.parse_args(argv)
-    config = replace(
-        d,
-        data=str(args.data),
-        backbone=args.backbone,
-        weights=args.weights,
-        hub_handle=args.hub_handle,
-        input_size=args.input_size or backbone(args.backbone).input_size,
-        pooling=args.pooling,
-        texture_hidden=args.texture_hidden,
-        epochs=args.epochs,
-        warmup_epochs=args.warmup_epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        fine_tune_learning_rate=args.fine_tune_learning_rate,
-        fine_tune_fraction=args.fine_tune_fraction,
-        dropout=args.dropout,
-        weight_decay=args.weight_decay,
-        patience=args.patience,
-        val_fraction=args.val_fraction,
-        test_fraction=args.test_fraction,
-        holdout_sources=args.holdout_source,
-        seed=args.seed,
-        strategy=args.strategy,
-        augment=AugmentConfig(enabled=not args.no_augment),
-        pairs=args.pairs or "",
-    )
+    config = from_flags(args)
+    if config.input_size is None:
+        config.input_size = backbone(config.backbone).input_size
     return config, args
 
 
 def main(argv: list[str] | None = None) -> None:
     config, args = parse_args(argv)
-    from aiorhuman.training.config import TrainConfig
-
     if (args.out / "config.json").is_file():
         state_path = args.out / "state.json"
         if state_path.is_file() and json.loads(state_path.read_text()).get("finished"):
             raise SystemExit(f"{args.out} holds a finished run; choose another --out")
         print(f"resuming the run in {args.out} with its saved config", file=sys.stderr)
         config = TrainConfig.load(args.out / "config.json")
-    _configure_devices(args.cpu_devices)
+    configure_devices(args.cpu_devices)
     if args.cpu_devices > 1 and config.strategy == "auto":
         config.strategy = "mirrored"
     results = train(config, args.out)

@@ -18,8 +18,8 @@ def test_a_bundle_is_rebuilt_into_its_run_and_refitted(tmp_path):
     from aiorhuman.training.data import load_labelled
     from aiorhuman.training.recover import run_from_bundle
     from aiorhuman.training.runs import load_run
+    from aiorhuman.training.splits import split_samples, write_splits
     from aiorhuman.training.texture import main as add_texture
-    from aiorhuman.training.train import split_samples, write_splits
 
     data = write_kaggle_dataset(tmp_path / "data", per_class=10)
     run = make_untrained_run(tmp_path / "run")
