@@ -9,7 +9,7 @@ import { cssBackgroundUrl, isBigEnough, isScorableUrl, isSvgUrl } from '../lib/p
 import { PRIORITY } from '../lib/queue.js';
 import { Badges } from './badges.js';
 import { formatProbability, verdictLabel } from '../lib/verdict.js';
-import { metadataSummary } from '../lib/provenance-text.js';
+import { claimSummary, metadataSummary } from '../lib/provenance-text.js';
 import { imageAt } from './pointer.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
@@ -437,7 +437,7 @@ function stop() {
 }
 
 function summary() {
-  const counts = { checked: 0, ai: 0, human: 0, unsure: 0, skipped: 0, errors: 0, pending: 0, metadata: 0, metadataImages: [] };
+  const counts = { checked: 0, ai: 0, human: 0, unsure: 0, skipped: 0, errors: 0, pending: 0, metadata: 0, metadataImages: [], claims: 0, claimImages: [] };
   for (const { state, result, url } of entries.values()) {
     if (state === 'waiting' || state === 'working') counts.pending++;
     else if (result?.status === 'ok') {
@@ -446,7 +446,14 @@ function summary() {
       if (result.reason === 'metadata') {
         counts.metadata++;
         if (counts.metadataImages.length < 5) {
-          counts.metadataImages.push({ url, why: metadataSummary(result.provenance, 70) });
+          counts.metadataImages.push({ url, why: metadataSummary(result.provenance, 110) });
+        }
+      } else {
+        // A C2PA AI claim the model decided (signer not recognised, or manifest invalid).
+        const why = claimSummary(result.provenance, 140);
+        if (why) {
+          counts.claims++;
+          if (counts.claimImages.length < 5) counts.claimImages.push({ url, why });
         }
       }
     } else if (result?.status === 'skipped') counts.skipped++;

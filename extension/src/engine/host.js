@@ -7,12 +7,20 @@ import { loadModel } from './model.js';
 import { serverPredict } from '../lib/server.js';
 import { readProvenance } from '../provenance/index.js';
 import { createC2paValidator } from '../provenance/wasm.js';
+import { STORAGE_KEY as TRUST_KEY } from '../provenance/trust.js';
 
 /** @param {(path: string) => string} getURL the extension's runtime.getURL */
 export function createLocalHost(getURL) {
   let enginePromise = null;
   // The C2PA SDK (WebAssembly, 8 MB) is loaded on the first file that may carry a manifest.
   const validateC2pa = createC2paValidator(() => getURL('c2pa/c2pa_bg.wasm'));
+
+  // A verdict depends on the trust lists: when the options page changes them (localStorage of
+  // this same origin, which fires a `storage` event here), results cached before no longer hold.
+  globalThis.addEventListener?.('storage', (event) => {
+    if (event.key !== null && event.key !== TRUST_KEY) return;
+    enginePromise?.then((e) => e.clearCache()).catch(() => {});
+  });
 
   function engine() {
     enginePromise ??= (async () => {

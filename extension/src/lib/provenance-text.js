@@ -12,11 +12,37 @@ export function decisiveSignal(provenance) {
   return provenance?.signals?.find((s) => s.decisive) ?? null;
 }
 
-/** One short line saying why the metadata decided: "C2PA manifest: digitalSourceType …". */
+/**
+ * A signal's detail with a C2PA signer's standing first ("signer 'X' recognised",
+ * "claims AI-generated; signer 'X' not recognised …", "manifest invalid"), so that a short
+ * line still says it; `note` goes after the standing.
+ */
+function standingFirst(signal, note = '') {
+  const split = signal.kind === 'c2pa' ? signal.detail.indexOf('; ') : -1;
+  if (split === -1) return `${signal.detail}${note}`;
+  return `${signal.detail.slice(split + 2)}${note}: ${signal.detail.slice(0, split)}`;
+}
+
+/**
+ * One short line saying why the metadata decided: "C2PA manifest: signer 'X' recognised:
+ * digitalSourceType …", "PNG text 'prompt': ComfyUI: …".
+ */
 export function metadataSummary(provenance, max = 120) {
   const signal = decisiveSignal(provenance);
   if (!signal) return '';
-  return cut(`${signal.source}: ${signal.detail}`, max);
+  return cut(`${signal.source}: ${standingFirst(signal)}`, max);
+}
+
+/**
+ * A C2PA AI claim that did not decide (an unrecognised signer or an invalid manifest), in
+ * the words of the details ("claims AI-generated; signer 'X' not recognised (no trust list
+ * installed) (not proof: the model decides): digitalSourceType …"), or '' when there is none.
+ * The popup lists these beside the images the metadata decided.
+ */
+export function claimSummary(provenance, max = 120) {
+  if (decisiveSignal(provenance)) return '';
+  const claim = provenance?.signals?.find((s) => s.kind === 'c2pa' && s.indicates === 'ai' && s.c2pa && s.c2pa.trust !== 'trusted');
+  return claim ? cut(signalText(claim), max) : '';
 }
 
 /**
@@ -34,9 +60,7 @@ export function signalText(signal) {
   } else if (signal.indicates === 'camera') {
     note = ' (camera data: shown, never proof)';
   }
-  const split = signal.kind === 'c2pa' ? signal.detail.indexOf('; ') : -1;
-  if (split === -1) return cut(`${signal.detail}${note}`);
-  return cut(`${signal.detail.slice(split + 2)}${note}: ${signal.detail.slice(0, split)}`);
+  return cut(standingFirst(signal, note));
 }
 
 /**

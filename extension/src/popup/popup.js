@@ -41,12 +41,13 @@ async function main() {
   }
   $('site').textContent = summary.site || 'This page';
   for (const key of ['checked', 'ai', 'unsure', 'human']) $(key).textContent = String(summary[key]);
-  if (summary.metadata) {
-    // Images whose verdict comes from provenance metadata (C2PA, XMP, generator tags).
-    $('metadata').hidden = false;
-    $('metadata-count').textContent = String(summary.metadata);
-    $('metadata-list').replaceChildren(
-      ...(summary.metadataImages ?? []).map(({ url, why }) => {
+  /** Fill a list of images ({url, why}) under `id` when there are any. */
+  function list(id, count, images) {
+    if (!count) return;
+    $(id).hidden = false;
+    $(`${id}-count`).textContent = String(count);
+    $(`${id}-list`).replaceChildren(
+      ...(images ?? []).map(({ url, why }) => {
         const li = document.createElement('li');
         const name = document.createElement('span');
         name.className = 'file';
@@ -57,6 +58,10 @@ async function main() {
       }),
     );
   }
+  // Images whose verdict comes from provenance metadata (C2PA, XMP, generator tags).
+  list('metadata', summary.metadata, summary.metadataImages);
+  // C2PA AI claims that did not decide: an unrecognised signer or an invalid manifest.
+  list('claims', summary.claims, summary.claimImages);
   const notes = [];
   if (summary.pending) notes.push(`${summary.pending} in progress`);
   if (summary.skipped) notes.push(`${summary.skipped} skipped (small, SVG or broken)`);

@@ -21,7 +21,8 @@ export const OFFICIAL_SOURCES = {
   [INTERIM_CONFIG]: 'https://contentcredentials.org/trust/store.cfg',
 };
 
-const STORAGE_KEY = 'aiorhuman.trustLists';
+/** The localStorage key of the stored lists (a `storage` event names it when they change). */
+export const STORAGE_KEY = 'aiorhuman.trustLists';
 const MAX_FILE_CHARS = 8 * 1024 * 1024;
 const PEM = '-----BEGIN CERTIFICATE-----';
 

@@ -13,7 +13,7 @@ import {
   NO_TRUST, OFFICIAL_SOURCES, addOwnAnchors, downloadTrustLists, storedTrust, storedTrustFiles, trustFromFiles,
   trustSettings, updateTrustLists,
 } from '../../src/provenance/trust.js';
-import { signalText } from '../../src/lib/provenance-text.js';
+import { claimSummary, metadataSummary, signalText } from '../../src/lib/provenance-text.js';
 import { PYTHON, REPO, ROOT, makeFixtures } from '../fixtures/provenance.mjs';
 
 const LISTS = join(process.env.AIORHUMAN_PUBLIC_FIXTURES ?? join(REPO, '../shared/fixtures/provenance-public'), 'trust');
@@ -111,4 +111,19 @@ test('the words: a C2PA signal leads with its signer\'s standing, then the claim
   assert.equal(signalText(c2pa('invalid', 'C2PA manifest; manifest invalid')), 'manifest invalid (not proof: the model decides): C2PA manifest');
   assert.equal(signalText({ kind: 'xmp', indicates: 'ai', decisive: true, detail: 'digitalSourceType trainedAlgorithmicMedia' }),
     'digitalSourceType trainedAlgorithmicMedia (decides)');
+  // The popup's list of claims that did not decide: an untrusted or invalid AI claim, never a
+  // decisive one or a camera claim.
+  const claim = (trust, detail, decisive = false) => ({ decision: decisive ? 'ai' : null, signals: [{ ...c2pa(trust, detail, decisive), indicates: 'ai' }] });
+  assert.equal(claimSummary(claim('untrusted', "digitalSourceType trainedAlgorithmicMedia; claims AI-generated; signer 'X' not recognised (no trust list installed)"), 200),
+    "claims AI-generated; signer 'X' not recognised (no trust list installed) (not proof: the model decides): digitalSourceType trainedAlgorithmicMedia");
+  assert.equal(claimSummary(claim('invalid', 'digitalSourceType trainedAlgorithmicMedia; manifest invalid')),
+    'manifest invalid (not proof: the model decides): digitalSourceType trainedAlgorithmicMedia');
+  assert.equal(claimSummary(claim('trusted', "digitalSourceType trainedAlgorithmicMedia; signer 'OpenAI' recognised", true)), '');
+  assert.equal(claimSummary({ signals: [{ ...c2pa('untrusted', "digitalSourceType digitalCapture; signer 'X' not recognised"), indicates: 'camera' }] }), '');
+  assert.equal(claimSummary(null), '');
+  // The popup's list of images the metadata decided: a C2PA signer's standing first.
+  const decided = { decision: 'ai', signals: [{ ...c2pa('trusted', "digitalSourceType trainedAlgorithmicMedia, claim generator 'DALL·E'; signer 'OpenAI' recognised", true), source: 'C2PA manifest' }] };
+  assert.equal(metadataSummary(decided, 70), "C2PA manifest: signer 'OpenAI' recognised: digitalSourceType trainedA…");
+  assert.equal(metadataSummary({ signals: [{ kind: 'png-text', source: "PNG text 'prompt'", decisive: true, detail: 'ComfyUI: {}' }] }), "PNG text 'prompt': ComfyUI: {}");
+  assert.equal(metadataSummary(claim('untrusted', "digitalSourceType trainedAlgorithmicMedia; claims AI-generated; signer 'X' not recognised")), '');
 });
