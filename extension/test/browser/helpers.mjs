@@ -151,24 +151,155 @@ export async function launchChromium(extensionDir, { headless = true, viewport =
  * returns puppeteer's browser. Firefox 140 has no viewport emulation (page.setViewport fails
  * there), so the window itself gets the size and puppeteer emulates none.
  */
-export async function launchFirefox(extensionDir, { width = 1100, height = 800 } = {}) {
+export async function launchFirefox(extensionDir, { width = 1100, height = 800, devtools = false } = {}) {
   const { default: puppeteer } = await import('puppeteer-core');
+  const port = devtools ? await freePort() : null;
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
     headless: true,
     defaultViewport: null,
-    args: ['-width', String(width), '-height', String(height)],
+    args: ['-width', String(width), '-height', String(height), ...(port ? ['-start-debugger-server', String(port)] : [])],
+    // -start-debugger-server needs both devtools prefs (Firefox's DevToolsStartup checks them).
+    extraPrefsFirefox: port
+      ? { 'devtools.chrome.enabled': true, 'devtools.debugger.remote-enabled': true, 'devtools.debugger.prompt-connection': false }
+      : {},
     protocolTimeout: 60000,
     timeout: 60000,
   });
   try {
-    await browser.installExtension(extensionDir);
+    const id = await browser.installExtension(extensionDir);
+    if (port) browser.extensionPages = await firefoxExtensionPages(port, id);
   } catch (error) {
     await browser.close().catch(() => {});
     throw error;
   }
   return browser;
+}
+
+async function freePort() {
+  const { createServer: netServer } = await import('node:net');
+  return new Promise((resolvePort) => {
+    const probe = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * The extension's own pages in Firefox, through its remote debugging protocol (what
+ * about:debugging's "Inspect" uses): WebDriver BiDi neither opens nor scripts moz-extension://
+ * pages, so tests reach the options page and the popup this way. Returns
+ * {evaluate(page, js), open(path), screenshot(page, file, rect), closePage(page), close()}, `page` a RegExp on the
+ * page's URL ("options/options.html", "_generated_background_page.html").
+ */
+export async function firefoxExtensionPages(port, addonId) {
+  const { createConnection } = await import('node:net');
+  const { writeFileSync } = await import('node:fs');
+  // The server may take a moment to listen after the browser starts.
+  let socket = null;
+  for (const end = Date.now() + 20000; !socket; ) {
+    const attempt = createConnection({ port, host: '127.0.0.1' });
+    const connected = await new Promise((r) => attempt.once('connect', () => r(true)).once('error', () => r(false)));
+    if (connected) socket = attempt;
+    else {
+      attempt.destroy();
+      if (Date.now() > end) throw new Error(`Firefox's debugger server never listened on port ${port}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  let buffer = Buffer.alloc(0);
+  const waiting = [];
+  const unclaimed = [];
+  socket.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (;;) {
+      const colon = buffer.indexOf(58);
+      if (colon < 1) return;
+      const length = Number(buffer.subarray(0, colon).toString());
+      if (buffer.length < colon + 1 + length) return;
+      const packet = JSON.parse(buffer.subarray(colon + 1, colon + 1 + length).toString());
+      buffer = buffer.subarray(colon + 1 + length);
+      const i = waiting.findIndex((w) => w.match(packet));
+      if (i >= 0) waiting.splice(i, 1)[0].resolve(packet);
+      else unclaimed.push(packet);
+    }
+  });
+  socket.on('error', () => {});
+  const next = (match, timeoutMs = 30000) => {
+    const j = unclaimed.findIndex(match);
+    if (j >= 0) return Promise.resolve(unclaimed.splice(j, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const entry = { match, resolve };
+      waiting.push(entry);
+      setTimeout(() => {
+        const k = waiting.indexOf(entry);
+        if (k >= 0) {
+          waiting.splice(k, 1);
+          reject(new Error('no answer from Firefox\'s remote debugging protocol'));
+        }
+      }, timeoutMs).unref();
+    });
+  };
+  const EVENTS = new Set(['evaluationResult', 'target-available-form', 'target-destroyed-form', 'resources-available-array',
+    'resources-updated-array', 'resources-destroyed-array', 'frameUpdate', 'tabNavigated', 'descriptor-destroyed']);
+  const request = async (to, type, extra = {}) => {
+    const text = JSON.stringify({ to, type, ...extra });
+    socket.write(`${Buffer.byteLength(text)}:${text}`);
+    const reply = await next((p) => p.from === to && !EVENTS.has(p.type));
+    if (reply.error) throw new Error(`${type}: ${reply.error} ${reply.message ?? ''}`);
+    return reply;
+  };
+  await next((p) => p.from === 'root' && p.applicationType);
+  const root = await request('root', 'getRoot');
+  const { addons } = await request('root', 'listAddons');
+  const addon = addons.find((a) => a.id === addonId);
+  if (!addon) throw new Error(`${addonId} not among the add-ons the debugger lists`);
+  const watcher = await request(addon.actor, 'getWatcher', { isServerTargetSwitchingEnabled: true });
+  await request(watcher.actor, 'watchTargets', { targetType: 'frame' });
+  const targets = () => {
+    const live = new Map();
+    for (const p of unclaimed) {
+      if (p.type === 'target-available-form') live.set(p.target.actor, p.target);
+      if (p.type === 'target-destroyed-form') live.delete(p.target.actor);
+    }
+    return [...live.values()];
+  };
+  const target = (page) =>
+    waitFor(() => targets().findLast((t) => page.test(t.url)), { what: `an extension page matching ${page}` });
+
+  async function evaluate(page, js) {
+    const { consoleActor } = await target(page);
+    // mapped.await: a promise is awaited, as the console's top-level await does.
+    const { resultID } = await request(consoleActor, 'evaluateJSAsync', { text: js, mapped: { await: true } });
+    const answer = await next((p) => p.type === 'evaluationResult' && p.resultID === resultID, 60000);
+    if (answer.hasException) throw new Error(`${page}: ${answer.exceptionMessage}`);
+    return answer.result;
+  }
+  return {
+    evaluate,
+    /** Open an extension page in a tab, as the extension itself does (tabs.create). */
+    async open(path) {
+      await evaluate(/_generated_background_page\.html/, `browser.tabs.create({ url: browser.runtime.getURL(${JSON.stringify(path)}) }).then(() => 1)`);
+      return target(new RegExp(path.split('?')[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    },
+    /** Save a PNG of an open extension page (the devtools screenshot actor). */
+    async screenshot(page, file, rect = null) {
+      const { browsingContextID } = await target(page);
+      const args = { browsingContextID, fullpage: false, disableFlash: true, snapshotScale: 1, ...(rect ? { rect } : {}) };
+      const { value } = await request(root.screenshotActor, 'capture', { args });
+      const data = value?.data ?? '';
+      if (!data.startsWith('data:image/png;base64,')) throw new Error(`no screenshot of ${page}: ${JSON.stringify(value).slice(0, 200)}`);
+      writeFileSync(file, Buffer.from(data.slice(22), 'base64'));
+    },
+    /** Close the tab of an open extension page. */
+    async closePage(page) {
+      const id = await evaluate(page, 'browser.tabs.getCurrent().then((t) => t.id)');
+      await evaluate(/_generated_background_page\.html/, `browser.tabs.remove(${Number(id)}).then(() => 1)`);
+    },
+    close: () => socket.destroy(),
+  };
 }
 
 /** Page HTML with the given body. */
