@@ -1,4 +1,4 @@
-"""``python -m server``: the same as ``aiorhuman-serve``."""
+"""``python -m aiorhuman.server``: the same as ``aiorhuman-serve``."""
 
 from aiorhuman.server.cli import main
 

@@ -1,4 +1,4 @@
-"""The real server (gunicorn, ``python -m server``) over the tiny bundle, on 127.0.0.1."""
+"""The real server (gunicorn, ``python -m aiorhuman.server``) over the tiny bundle, on 127.0.0.1."""
 
 from __future__ import annotations
 

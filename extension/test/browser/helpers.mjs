@@ -323,7 +323,7 @@ export function readStates(page) {
 }
 
 /**
- * Start the real server (`python -m server`, the same program as `aiorhuman-serve`) on a free
+ * Start the real server (`python -m aiorhuman.server`, the same program as `aiorhuman-serve`) on a free
  * port with one API key (and any further flags). Resolves once /healthz answers; returns
  * {url, key, stop}.
  */
@@ -336,7 +336,7 @@ export async function startModelServer(bundleDir, { key = 'test-key-123', args =
       probe.close(() => resolvePort(p));
     });
   });
-  const child = spawn(PYTHON, ['-m', 'server', '--model', bundleDir, '--port', String(port), '--api-keys', key, ...args, ...(process.env.AIORHUMAN_TEST_DEV_SERVER ? ['--dev'] : [])], {
+  const child = spawn(PYTHON, ['-m', 'aiorhuman.server', '--model', bundleDir, '--port', String(port), '--api-keys', key, ...args, ...(process.env.AIORHUMAN_TEST_DEV_SERVER ? ['--dev'] : [])], {
     cwd: REPO,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3', PYTHONPATH: REPO },
     stdio: ['ignore', 'ignore', 'pipe'],
