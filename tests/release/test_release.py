@@ -11,25 +11,10 @@ import pytest
 
 from release import baseline_logreg, card_evaluation, leave_sources_out
 from tests.images import write_kaggle_dataset
+from tests.recipes import TINY_TRAINING
 
 SOURCES = {(1, 0): "ai_a", (1, 1): "ai_b", (0, 0): "hu_a", (0, 1): "hu_b"}
-TINY_RECIPE = [
-    "--backbone",
-    "efficientnet_lite0",
-    "--weights",
-    "random",
-    "--input-size",
-    "32",
-    "--batch-size",
-    "8",
-    "--val-fraction",
-    "0.25",
-    "--epochs",
-    "1",
-    "--warmup-epochs",
-    "1",
-    "--no-augment",
-]
+TINY_RECIPE = [*TINY_TRAINING, "--epochs", "1", "--warmup-epochs", "1", "--no-augment"]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Run the real server (``python -m aiorhuman.server``, gunicorn) as a child process on 127.0.0.1."""
+"""Run the real server (``python -m aiorhuman.server``, gunicorn) as a child process on
+127.0.0.1."""
 
 from __future__ import annotations
 

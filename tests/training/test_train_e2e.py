@@ -12,21 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.images import write_folder_dataset, write_kaggle_dataset
+from tests.recipes import TINY_TRAINING
 
-FAST = [
-    "--backbone",
-    "efficientnet_lite0",
-    "--weights",
-    "random",
-    "--input-size",
-    "32",
-    "--batch-size",
-    "8",
-    "--val-fraction",
-    "0.25",
-    "--learning-rate",
-    "0.01",
-]
+FAST = [*TINY_TRAINING, "--learning-rate", "0.01"]
 
 
 def run_cli(module: str, *args: str, timeout: int = 240) -> subprocess.CompletedProcess:

