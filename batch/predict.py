@@ -6,12 +6,14 @@ provenance decides (docs/provenance.md), else the model's."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from aiorhuman.batch.inputs import load_inputs
 from aiorhuman.batch.rows import result_row, write_parquet, write_results, write_submission
 from aiorhuman.batch.scoring import open_bundle, score_files
+from aiorhuman.provenance.trust import TRUST_DIR_ENV
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,7 +52,17 @@ def main(argv: list[str] | None = None) -> None:
         help="Kaggle submission CSV (default for a test.csv input: OUT.submission.csv)",
     )
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument(
+        "--trust-dir",
+        type=Path,
+        help="folder of C2PA trust lists (aiorhuman-trust update; default: $AIORHUMAN_TRUST_DIR); "
+        "with none, no C2PA signer is recognised",
+    )
     args = p.parse_args(argv)
+    if args.trust_dir is not None:
+        if not args.trust_dir.is_dir():
+            raise SystemExit(f"--trust-dir {args.trust_dir}: no such folder")
+        os.environ[TRUST_DIR_ENV] = str(args.trust_dir)  # read by every provenance reader
 
     samples = load_inputs(args.paths)
     if not samples:

@@ -171,7 +171,12 @@ def _sha(model: Path) -> str:
 
 def _connect(ray, address: str | None) -> None:
     """Join the cluster at ``address``, or start a local one that listens on loopback only."""
-    worker_env = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2"}}
+    from aiorhuman.provenance.trust import TRUST_DIR_ENV
+
+    env_vars = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+    if TRUST_DIR_ENV in os.environ:  # the workers read provenance with the same trust lists
+        env_vars[TRUST_DIR_ENV] = os.environ[TRUST_DIR_ENV]
+    worker_env = {"env_vars": env_vars}
     if address:
         ray.init(address=address, runtime_env=worker_env, log_to_driver=False)
     else:

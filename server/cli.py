@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from aiorhuman.provenance.trust import TRUST_DIR_ENV
 from aiorhuman.server import settings as settings_module
 from aiorhuman.server.hosts import is_loopback
 from aiorhuman.server.logs import config_dict
@@ -52,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             "(give --model PATH)"
         )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not JSON
+    if settings.trust_dir is not None:  # the provenance reader (and every worker) reads it
+        if not settings.trust_dir.is_dir():
+            sys.exit(f"aiorhuman-serve: bad setting: --trust-dir {settings.trust_dir} is no folder")
+        os.environ[TRUST_DIR_ENV] = str(settings.trust_dir)
     from aiorhuman.bundle import BundleError, read_card, verify_files
 
     try:

@@ -75,6 +75,9 @@ class Settings:
     fetch_redirects: int = _opt(3, "most redirects followed when fetching a URL")
     feedback_dir: Path | None = _opt(None, "folder POST /v1/feedback stores labelled images in")  # noqa: RUF009
     feedback_max_images: int = _opt(10_000, "most images the feedback folder holds")
+    trust_dir: Path | None = _opt(  # noqa: RUF009
+        None, "folder of C2PA trust lists (aiorhuman-trust update); none: no signer recognised"
+    )
 
     def __post_init__(self) -> None:
         for name in (

@@ -1,6 +1,7 @@
 """``aiorhuman-predict`` end to end on small real images with a bundle."""
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,28 @@ def test_a_training_run_is_refused_with_what_to_do(tiny_run, tmp_path: Path):
         timeout=240,
     )
     assert result.returncode != 0 and "aiorhuman-convert" in result.stderr
+
+
+def test_trust_dir_decides_which_c2pa_signers_count(tiny_bundle, tmp_path):
+    from tests.provenance.make_fixtures import fixtures, make_signer
+
+    (tmp_path / "image.jpg").write_bytes(fixtures()["c2pa_ai.jpg"])
+    trust = tmp_path / "trust"
+    trust.mkdir()
+    (trust / "test-ca.pem").write_bytes(make_signer()[1])
+    reasons = {}
+    for name, extra in (("trusting", ["--trust-dir", str(trust)]), ("untrusting", [])):
+        out = tmp_path / f"{name}.csv"
+        command = [sys.executable, "-m", "aiorhuman.batch.predict", "--model", str(tiny_bundle)]
+        result = subprocess.run(
+            [*command, str(tmp_path / "image.jpg"), "--out", str(out), *extra],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            env={k: v for k, v in os.environ.items() if k != "AIORHUMAN_TRUST_DIR"},
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        [row] = csv.DictReader(out.open())
+        reasons[name] = (row["verdict"], row["reason"])
+    assert reasons["trusting"] == ("ai", "metadata")
+    assert reasons["untrusting"][1] == "model"

@@ -16,6 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from tests.images import encode, smooth_image
+from tests.provenance.make_fixtures import fixtures, make_signer
 from tests.server import samples
 from tests.server.httpfixture import image_server
 from tests.server.processes import ROOT, running_servers, serve_command
@@ -28,13 +29,17 @@ KEYS = {"Authorization": "Bearer key-one"}
 
 @pytest.fixture(scope="module")
 def servers(tiny_bundle, tmp_path_factory):
-    """Two servers over the tiny bundle, started together.
+    """Three servers over the tiny bundle, started together.
 
     open: defaults, with small limits the tests can reach, and no URL fetching.
     locked: API keys, a rate limit, a configured CORS origin, fetching from 127.0.0.2 only.
+    trusting: the provenance fixtures' test CA in its --trust-dir.
     """
+    trust = tmp_path_factory.mktemp("trust")
+    (trust / "test-ca.pem").write_bytes(make_signer()[1])
     configs = {
         "open": ("--no-fetch", "--max-body-bytes", "3000000", "--max-frames", "20"),
+        "trusting": ("--no-fetch", "--trust-dir", str(trust)),
         "locked": (
             "--api-keys",
             "key-one",
@@ -341,3 +346,12 @@ def test_a_bad_bundle_is_refused_clearly(tiny_bundle, tmp_path):
         serve_command("--max-batch", "0"), cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert done.returncode != 0 and "bad setting" in done.stderr
+
+
+def test_trust_dir_decides_which_c2pa_signers_count(servers):
+    """A test-signed AI manifest decides only on the server whose --trust-dir holds its CA."""
+    signed = fixtures()["c2pa_ai.jpg"]
+    trusting = predict(servers["trusting"].url, signed, "image/jpeg").json()
+    assert trusting["verdict"] == "ai" and trusting["reason"] == "metadata"
+    untrusting = predict(servers["open"].url, signed, "image/jpeg").json()
+    assert untrusting["reason"] == "model" and untrusting["provenance"]["decision"] is None
