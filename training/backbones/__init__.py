@@ -14,6 +14,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import tf_keras as keras
 
@@ -55,7 +56,7 @@ class Backbone:
 
     def card_weights(self, weights: str) -> str:
         """The card's text for where ``weights`` come from."""
-        return self.weights.get(weights, f"Keras weights file {weights}")
+        return self.weights.get(weights, f"Keras weights file {Path(weights).name}")
 
 
 @cache
