@@ -81,7 +81,9 @@ SCHEMAS = {
                 "type": "object",
                 "required": [
                     "valid",
+                    "trust",
                     "trusted",
+                    "signer",
                     "validation_errors",
                     "claim_generator",
                     "digital_source_types",
@@ -90,6 +92,13 @@ SCHEMAS = {
                 "properties": {
                     "valid": {"type": "boolean"},
                     "trusted": {"type": "boolean"},
+                    "trust": {
+                        "enum": ["trusted", "untrusted", "invalid"],
+                        "description": "trusted: the signer chains to an installed trust list "
+                        "(only then can an AI claim decide); untrusted: a valid signature from "
+                        "a signer not recognised; invalid: the manifest failed validation.",
+                    },
+                    "signer": {"type": ["string", "null"]},
                     "validation_errors": {"type": "array", "items": {"type": "string"}},
                     "claim_generator": {"type": ["string", "null"]},
                     "digital_source_types": {"type": "array", "items": {"type": "string"}},
