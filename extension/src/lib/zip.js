@@ -7,6 +7,21 @@ const CRC_TABLE = new Uint32Array(256).map((_, n) => {
   return c >>> 0;
 });
 
+/**
+ * The fields a local header and its central-directory record share, in the same order from
+ * `at` (8 in a local header, 10 in a central record): method, time, date, CRC-32, sizes,
+ * name length.
+ */
+function writeEntryFields(view, at, { method, crc, packed, size, nameLength }) {
+  view.setUint16(at, method, true);
+  view.setUint16(at + 2, TIME, true);
+  view.setUint16(at + 4, DATE, true);
+  view.setUint32(at + 6, crc, true);
+  view.setUint32(at + 10, packed, true);
+  view.setUint32(at + 14, size, true);
+  view.setUint16(at + 18, nameLength, true);
+}
+
 export function crc32(bytes) {
   let c = 0xffffffff;
   for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
@@ -34,24 +49,19 @@ export function zipFiles(files) {
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true);
     local.setUint16(4, 20, true);
-    local.setUint16(8, stored ? 0 : 8, true);
-    local.setUint16(10, TIME, true);
-    local.setUint16(12, DATE, true);
-    local.setUint32(14, crc, true);
-    local.setUint32(18, body.length, true);
-    local.setUint32(22, data.length, true);
-    local.setUint16(26, nameBytes.length, true);
+    const entry = {
+      method: stored ? 0 : 8,
+      crc,
+      packed: body.length,
+      size: data.length,
+      nameLength: nameBytes.length,
+    };
+    writeEntryFields(local, 8, entry);
     const central = new DataView(new ArrayBuffer(46));
     central.setUint32(0, 0x02014b50, true);
     central.setUint16(4, 20, true);
     central.setUint16(6, 20, true);
-    central.setUint16(10, stored ? 0 : 8, true);
-    central.setUint16(12, TIME, true);
-    central.setUint16(14, DATE, true);
-    central.setUint32(16, crc, true);
-    central.setUint32(20, body.length, true);
-    central.setUint32(24, data.length, true);
-    central.setUint16(28, nameBytes.length, true);
+    writeEntryFields(central, 10, entry);
     central.setUint32(42, offset, true);
     parts.push(new Uint8Array(local.buffer), nameBytes, body);
     centrals.push(new Uint8Array(central.buffer), nameBytes);
