@@ -33,6 +33,14 @@ class AugmentConfig:
     saturation: float = 0.15
 
 
+@dataclass
+class ConsistencyConfig:
+    """The web copies that consistency training pairs with each training image."""
+
+    rescale_range: tuple[float, float] = (0.4, 1.0)
+    jpeg_quality: tuple[int, int] = (30, 90)
+
+
 def _chance(probability: float) -> tf.Tensor:
     return tf.random.uniform([]) < probability
 
@@ -108,3 +116,38 @@ def augment(image: tf.Tensor, size: int, config: AugmentConfig) -> tf.Tensor:
 
     x = tf.cond(_chance(config.jpeg_probability), jpeg, lambda: x)
     return tf.ensure_shape(tf.clip_by_value(x, 0.0, 255.0), [size, size, 3])
+
+
+def web_copy(image: tf.Tensor, config: ConsistencyConfig) -> tf.Tensor:
+    """A web copy of a decoded image at its own resolution: rescaled by a random factor, then
+    re-encoded as JPEG at a random quality (what ``half_size`` and ``jpeg_q40`` do to a file)."""
+    size = tf.shape(image)[:2]
+    factor = tf.random.uniform([], *config.rescale_range)
+    small = tf.maximum(tf.cast(tf.cast(size, tf.float32) * factor, tf.int32), 8)
+    scaled = tf.image.resize(tf.cast(image, tf.float32), small, antialias=True)
+    pixels = tf.cast(tf.clip_by_value(tf.round(scaled), 0, 255), tf.uint8)
+    quality = tf.random.uniform([], *config.jpeg_quality, dtype=tf.int32)
+    return tf.image.adjust_jpeg_quality(pixels, quality)
+
+
+def clean_and_web_views(
+    image: tf.Tensor, size: int, config: AugmentConfig, consistency: ConsistencyConfig
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Two ``size`` x ``size`` inputs of one decoded image that differ only by web delivery:
+    the same crop, flip and colour, one view as it is and one from ``web_copy``."""
+    if config.enabled:
+        image = tf.cond(
+            _chance(config.crop_probability),
+            lambda: random_square_crop(image, config.crop_min_fraction),
+            lambda: image,
+        )
+        if config.flip:
+            image = tf.image.random_flip_left_right(image)
+        image = tf.cond(
+            _chance(config.colour_probability),
+            lambda: tf.cast(tf.round(_colour(tf.cast(image, tf.float32), config)), tf.uint8),
+            lambda: image,
+        )
+    clean = resize_and_crop(image, size)
+    degraded = resize_and_crop(web_copy(image, consistency), size)
+    return clean, tf.ensure_shape(degraded, [size, size, 3])

@@ -77,6 +77,17 @@ class TrainConfig:
         flag="--no-augment",
         from_flag=lambda off: AugmentConfig(enabled=not off),
     )
+    consistency: float = setting(
+        0.0,
+        "weight of the consistency term: each training image is also seen as a web copy of "
+        "itself (rescaled, JPEG) and the squared difference of the two logits is penalised "
+        "(each step then costs about twice as much); 0: off",
+    )
+    init_weights: str = setting(
+        "",
+        "start from these weights (a run's model.weights.h5, same backbone and pooling); "
+        "with --warmup-epochs 0 this continues that run's fine-tune",
+    )
     pairs: str = setting(
         "",
         "folder of autoencoder reconstructions of human training images "

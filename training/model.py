@@ -15,6 +15,7 @@ TEXTURE_HIDDEN_LAYER = "texture_hidden"
 TEXTURE_LOGIT_LAYER = "texture_logit"
 BLEND_LAYER = "blend"
 PAIR_LAYER = "logits"  # the blend's input: [fine-tuned logit, texture logit]
+PROBABILITY_LAYER = "probability_ai"
 
 
 def build_classifier(config: TrainConfig) -> keras.Model:
@@ -56,7 +57,7 @@ def build_classifier(config: TrainConfig) -> keras.Model:
     )(x)
     if texture is not None:
         logit = _texture_blend(logit, texture, config.texture_hidden)
-    probability = keras.layers.Activation("sigmoid", dtype="float32", name="probability_ai")(logit)
+    probability = keras.layers.Activation("sigmoid", dtype="float32", name=PROBABILITY_LAYER)(logit)
     return keras.Model(inputs, probability, name="aiorhuman")
 
 

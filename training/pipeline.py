@@ -7,7 +7,12 @@ from collections.abc import Callable, Sequence
 import tensorflow as tf
 
 from aiorhuman.bundle.preprocess import decode_image, resize_and_crop
-from aiorhuman.training.augment import AugmentConfig, augment
+from aiorhuman.training.augment import (
+    AugmentConfig,
+    ConsistencyConfig,
+    augment,
+    clean_and_web_views,
+)
 from aiorhuman.training.data import Sample
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -35,6 +40,22 @@ def training_dataset(
     )
     dataset = dataset.map(
         lambda image, label: (augment(image, size, config), label), num_parallel_calls=AUTOTUNE
+    )
+    return dataset.batch(batch_size).prefetch(AUTOTUNE)
+
+
+def paired_training_dataset(
+    samples: Sequence[Sample], size: int, batch_size: int, config: AugmentConfig, seed: int
+) -> tf.data.Dataset:
+    """Shuffled batches of ``((clean, web copy), label)``: each image beside a web copy of
+    itself (``augment.clean_and_web_views``), for consistency training."""
+    dataset = (
+        _decoded(samples).cache().shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
+    )
+    views = ConsistencyConfig()
+    dataset = dataset.map(
+        lambda image, label: (clean_and_web_views(image, size, config, views), label),
+        num_parallel_calls=AUTOTUNE,
     )
     return dataset.batch(batch_size).prefetch(AUTOTUNE)
 

@@ -64,11 +64,16 @@ class _Trainer:
             self.train = self.train + pairs
 
     def datasets(self):
-        from aiorhuman.training.pipeline import eval_dataset, training_dataset
+        from aiorhuman.training.pipeline import (
+            eval_dataset,
+            paired_training_dataset,
+            training_dataset,
+        )
 
         c = self.config
         batch = c.batch_size * self.strategy.num_replicas_in_sync
-        train = training_dataset(self.train, c.input_size, batch, c.augment, c.seed)
+        make_training = paired_training_dataset if c.consistency else training_dataset
+        train = make_training(self.train, c.input_size, batch, c.augment, c.seed)
         val = eval_dataset(self.val, c.input_size, batch)
         return train, val
 
@@ -93,7 +98,16 @@ def _val_auc_callback(keras, model, val, labels: np.ndarray):
 class _History:
     """Appends each epoch's logs to history.csv, across phases and resumes."""
 
-    FIELDS = ("epoch", "phase", "loss", "accuracy", "val_loss", "val_accuracy", "val_roc_auc")
+    FIELDS = (
+        "epoch",
+        "phase",
+        "loss",
+        "accuracy",
+        "consistency",
+        "val_loss",
+        "val_accuracy",
+        "val_roc_auc",
+    )
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -179,6 +193,7 @@ def train(config, out: Path) -> dict:
     """Run (or resume) training into ``out``; returns the final metrics."""
     from aiorhuman.training import plots
     from aiorhuman.training.backbones import fine_tune_layers
+    from aiorhuman.training.consistency import with_consistency
     from aiorhuman.training.model import adapt_standardization, backbone_of, build_classifier
     from aiorhuman.training.pipeline import eval_dataset
 
@@ -190,9 +205,14 @@ def train(config, out: Path) -> dict:
     history = _History(out / "history.csv")
     with trainer.strategy.scope():
         model = build_classifier(config)
+        if config.consistency:
+            model = with_consistency(model, config.consistency)
         adapt_standardization(
             model, eval_dataset(trainer.train, config.input_size, config.batch_size)
         )
+        if config.init_weights:
+            start = load_weights_into_new_model(config, Path(config.init_weights))
+            model.set_weights(start.get_weights())
     warmup = min(config.warmup_epochs, config.epochs)
     _run_phase(trainer, model, "warmup", warmup, 0, config.learning_rate, state, history)
 
