@@ -1,11 +1,15 @@
 """Aligned pairs: TAEF2 reconstructions of a run's human training images, cached on disk.
 
     python -m aiorhuman.training.reconstruct --run runs/my-run --out .cache/taef2
+    python -m aiorhuman.training.reconstruct --data DATA --out .cache/taef2   # every human image
 
-Only the run's *training* split is reconstructed (never validation or test images), so a run
-that adds the pairs (``aiorhuman-train --pairs .cache/taef2``) sees no copy of an image it is
-judged on. Each reconstruction keeps its original's file name and is saved like the dataset's
-images (JPEG quality 90, no metadata), so that only the decoder's texture tells them apart.
+With ``--run`` only the run's *training* split is reconstructed (never validation or test
+images). With ``--data`` alone every human image is, for protocols that train several runs on
+different splits (leave-sources-out); either way a run that adds the pairs
+(``aiorhuman-train --pairs .cache/taef2``) takes those of its own human training images only
+(``training.pairs``), so it sees no copy of an image it is judged on. Each reconstruction
+keeps its original's file name and is saved like the dataset's images (JPEG quality 90, no
+metadata), so that only the decoder's texture tells them apart.
 The command is resumable: finished files are kept, and every file is written atomically.
 """
 
@@ -33,6 +37,14 @@ def training_humans(run_dir: Path, data: str | None = None) -> list[Path]:
     samples, _ = load_labelled(data or config["data"], check=False)
     by_key = {s.key: s for s in samples}
     return [by_key[r["file"]].path for r in splits["train"] if r["label"] == 0]
+
+
+def dataset_humans(data: str) -> list[Path]:
+    """Paths of every human image of ``data``."""
+    from aiorhuman.training.data import load_labelled
+
+    samples, _ = load_labelled(data, check=False)
+    return [s.path for s in samples if s.label == 0]
 
 
 def reconstruct_files(paths: list[Path], out: Path, weights: Path, limit: int = 0) -> dict:
@@ -72,14 +84,22 @@ def reconstruct_files(paths: list[Path], out: Path, weights: Path, limit: int = 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", required=True, type=Path, help="run whose training split to use")
+    parser.add_argument("--run", type=Path, help="run whose training split to use")
     parser.add_argument("--out", required=True, type=Path, help="cache folder of reconstructions")
-    parser.add_argument("--data", help="the run's data, if it has moved")
+    parser.add_argument(
+        "--data", help="the run's data, if it has moved; without --run, every human image of it"
+    )
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="TAEF2 folder")
     parser.add_argument("--limit", type=int, default=0, help="reconstruct at most N (timing)")
     args = parser.parse_args(argv)
-    paths = training_humans(args.run, args.data)
-    print(f"{len(paths)} human training images of {args.run}", file=sys.stderr)
+    if args.run:
+        paths = training_humans(args.run, args.data)
+        print(f"{len(paths)} human training images of {args.run}", file=sys.stderr)
+    elif args.data:
+        paths = dataset_humans(args.data)
+        print(f"{len(paths)} human images of {args.data}", file=sys.stderr)
+    else:
+        parser.error("give --run (its training humans) or --data (every human image)")
     print(json.dumps(reconstruct_files(paths, args.out, args.weights, args.limit)))
 
 

@@ -51,3 +51,13 @@ def test_reconstruct_writes_each_training_human_once(tmp_path):
     out = np.asarray(Image.open(tmp_path / "cache" / "0.jpg"))
     assert out.shape == (32, 40, 3)  # cropped to multiples of 8
     assert reconstruct_files(paths, tmp_path / "cache", TAEF2)["written"] == 0
+
+
+def test_reconstructing_a_whole_dataset_takes_every_human_image_and_no_ai_image(tmp_path):
+    from aiorhuman.training.reconstruct import dataset_humans
+
+    samples = _samples(tmp_path / "data" / "train_data")
+    rows = [f"{i},{s.key},{s.label}" for i, s in enumerate(samples)]
+    (tmp_path / "data" / "train.csv").write_text(",file_name,label\n" + "\n".join(rows) + "\n")
+    humans = dataset_humans(str(tmp_path / "data"))
+    assert sorted(p.name for p in humans) == ["0.jpg", "1.jpg"]
