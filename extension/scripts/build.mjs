@@ -86,9 +86,7 @@ async function buildTarget(target, bundle, version) {
     logLevel: 'warning',
   });
 
-  const manifest = JSON.parse(readFileSync(join(SRC, 'manifest.json'), 'utf8'));
-  manifest.version = version;
-  writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifestFor(target, version), null, 2)}\n`);
   for (const file of ['popup/popup.html', 'popup/popup.css', 'options/options.html', 'options/options.css']) {
     cpSync(join(SRC, file), join(out, file));
   }
@@ -101,6 +99,24 @@ async function buildTarget(target, bundle, version) {
   cpSync(join(modelDir, 'card.json'), join(out, 'model/card.json'));
   for (const file of bundle.files) cpSync(join(modelDir, file), join(out, 'model', file));
   return out;
+}
+
+/**
+ * The one source manifest, as one browser reads it: Chrome gets the service worker and the
+ * offscreen permission, Firefox the background scripts and its own settings, so that neither
+ * warns about keys it does not support (`web-ext lint`, chrome://extensions).
+ */
+function manifestFor(target, version) {
+  const manifest = JSON.parse(readFileSync(join(SRC, 'manifest.json'), 'utf8'));
+  manifest.version = version;
+  if (target === 'chrome') {
+    delete manifest.background.scripts;
+    delete manifest.browser_specific_settings;
+  } else {
+    delete manifest.background.service_worker;
+    manifest.permissions = manifest.permissions.filter((permission) => permission !== 'offscreen');
+  }
+  return manifest;
 }
 
 const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;

@@ -87,6 +87,14 @@ test('release build: no test hooks, zips, web-ext lint clean, first screen badge
       }),
     );
     assert.equal(report.summary.errors, 0, JSON.stringify(report.errors));
+    assert.equal(report.summary.warnings, 0, JSON.stringify(report.warnings));
+    // Each browser's manifest holds only what that browser reads.
+    const chrome = JSON.parse(readFileSync(join(out, 'chrome/manifest.json'), 'utf8'));
+    assert.deepEqual(Object.keys(chrome.background), ['service_worker']);
+    assert.equal(chrome.browser_specific_settings, undefined);
+    const firefox = JSON.parse(readFileSync(join(out, 'firefox/manifest.json'), 'utf8'));
+    assert.deepEqual(Object.keys(firefox.background), ['scripts']);
+    assert.ok(!firefox.permissions.includes('offscreen'));
     await firstScreenBadged(join(out, 'chrome'), join(out, 'firefox'));
   } finally {
     rmSync(out, { recursive: true, force: true });
