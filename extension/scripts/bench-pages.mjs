@@ -3,24 +3,27 @@
 // The extension on real pages, per browser, printed as a table and saved to
 // build/bench-pages.json (a script, not a test: these are timings):
 //  1. first screen of a 50-photo news page badged (every photo on screen carries its badge),
-//     cold (fresh browser) and warm (model loaded, other photos), release build;
+//     cold (fresh browser), warm (model loaded, other photos) and after the browser idled
+//     45 s with no page open (browsers unload an idle extension background: the model must
+//     load again), release build;
 //  2. images per second on a 500-image page (the first 500 photos of
 //     ../shared/datasets/webmix-dev/train_data, else the prepared photos), scrolled a screen at a
 //     time once the screen is done, test build (it counts verdicts);
 //  3. main-thread stalls over 50 ms on that page with and without the extension: a 10 ms timer
 //     chain in the page that records how late it fires (Firefox has no 'longtask' entries;
-//     Chromium's 'longtask' entries are recorded too);
+//     Chromium's 'longtask' entries are recorded too); and the content script's own longest
+//     task, timed by the test build itself (src/content/tasks.js) in both browsers;
 //     The same page once more in the same browser, every verdict now cached: the content
 //     script does all its page work while the model is idle, so stalls left are the page's.
 //  4. memory, after the 500-image page: Chromium, the extension's processes (service worker,
-//     offscreen document); Firefox (whose process list does not name the extension's
-//     process), all of Firefox's processes less the same without the extension.
+//     offscreen document); Firefox, its extension process (the one it names "WebExtensions").
+//     Both are resident set sizes, including the shared libraries those processes map.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './chromium-session.mjs';
-import { html, launchChromium, launchFirefox, serve, PREPARED } from '../test/browser/helpers.mjs';
+import { CHROMIUM, FIREFOX, contentTasks, html, launchChromium, launchFirefox, serve, PREPARED } from '../test/browser/helpers.mjs';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, browsers: { type: 'string', default: 'chromium,firefox' } } });
 const modelDir = resolve(ROOT, values.model ?? process.env.AIORHUMAN_MODEL ?? '../models/default');
@@ -49,6 +52,8 @@ const news = (from) => html(`<style>article{display:inline-block;width:330px;mar
 ${Array.from({ length: 50 }, (_, k) => `<article><img data-test-id="n${k}" src="${newsImages.url}/img/page-${String((k + from) % 50).padStart(2, '0')}.jpg?${from}"><p>Story ${k}</p></article>`).join('')}`);
 pages['news-cold.html'] = news(0);
 pages['news-warm.html'] = news(25);
+pages['news-idle.html'] = news(10);
+const IDLE_MS = 45000;
 pages['grid.html'] = html(`<style>img{width:130px;height:100px;object-fit:cover;margin:2px}</style>
 ${photos.map((f, k) => `<img data-test-id="g${k}" src="${bigImages.url}/img/${f}">`).join('')}`);
 
@@ -123,23 +128,26 @@ async function grid(b, withExtension) {
     }
   }
   const seconds = (Date.now() - t0) / 1000;
+  const tasks = withExtension ? await contentTasks(page) : null;
   const out = await page.evaluate(() => ({
     stalls: window.__stalls,
     longTasks: window.__longTasks,
+    longTaskApi: PerformanceObserver.supportedEntryTypes.includes('longtask'),
     verdicts: Object.fromEntries([...document.images].map((el) => [el.dataset.testId, el.dataset.aiorhumanVerdict ?? el.dataset.aiorhumanReason ?? null])),
   }));
   await page.close();
   const done = Object.values(out.verdicts).filter((v) => v).length;
-  return { seconds, done, perSecond: Math.round((done / seconds) * 10) / 10, ...out };
+  return { seconds, done, perSecond: Math.round((done / seconds) * 10) / 10, tasks, ...out };
 }
 
-/** Resident memory (MB) of the processes whose command line matches. */
+/** Resident memory (MB) of the processes whose command line (and process name) match. */
 function rssOf(match) {
   let kb = 0;
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (!match(cmd)) continue;
+      const name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (!match(cmd, name)) continue;
       kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
     } catch {
       // gone
@@ -148,13 +156,20 @@ function rssOf(match) {
   return Math.round(kb / 1024);
 }
 
+/** "Chromium 156.0.8078.114", "Mozilla Firefox 153.8.0esr": what `--version` prints. */
+function versionOf(executable) {
+  return execFileSync(executable, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0].replace(/ built on .*/, '').trim();
+}
+
 const results = { model: modelDir, photos: photosDir, date: new Date().toISOString(), browsers: {} };
 for (const kind of values.browsers.split(',')) {
-  const r = {};
+  const r = { version: versionOf(kind === 'chromium' ? CHROMIUM : FIREFOX) };
   let b = await start(kind, dirs[kind].release);
   try {
     r.firstScreenColdMs = await firstScreen(b, 'news-cold.html');
     r.firstScreenWarmMs = await firstScreen(b, 'news-warm.html');
+    await new Promise((resolveIdle) => setTimeout(resolveIdle, IDLE_MS));
+    r.firstScreenAfterIdleMs = await firstScreen(b, 'news-idle.html');
   } finally {
     await b.close();
   }
@@ -163,7 +178,7 @@ for (const kind of values.browsers.split(',')) {
     r.grid = await grid(b, true);
     r.extensionMemoryMb = kind === 'chromium'
       ? rssOf((c) => c.includes('chromium') && c.includes('--extension-process'))
-      : rssOf((c) => c.includes('firefox'));
+      : rssOf((c, name) => c.includes('firefox') && name === 'WebExtensions');
     r.gridCached = await grid(b, true);
   } finally {
     await b.close();
@@ -171,13 +186,12 @@ for (const kind of values.browsers.split(',')) {
   b = await start(kind, null);
   try {
     r.gridWithout = await grid(b, false);
-    if (kind === 'firefox') r.extensionMemoryMb -= rssOf((c) => c.includes('firefox'));
   } finally {
     await b.close();
   }
   results.browsers[kind] = r;
   const g = r.grid;
-  console.error(`${kind}: cached stalls ${JSON.stringify(r.gridCached.stalls)}; first screen ${r.firstScreenColdMs} / ${r.firstScreenWarmMs} ms; ${g.done}/${photos.length} in ${g.seconds} s (${g.perSecond}/s); stalls ${JSON.stringify(g.stalls)} vs ${JSON.stringify(r.gridWithout.stalls)}; long tasks ${JSON.stringify(g.longTasks)} vs ${JSON.stringify(r.gridWithout.longTasks)}; memory ${r.extensionMemoryMb} MB`);
+  console.error(`${r.version}: cached stalls ${JSON.stringify(r.gridCached.stalls)}; first screen ${r.firstScreenColdMs} / ${r.firstScreenWarmMs} / after idle ${r.firstScreenAfterIdleMs} ms; ${g.done}/${photos.length} in ${g.seconds} s (${g.perSecond}/s); stalls ${JSON.stringify(g.stalls)} vs ${JSON.stringify(r.gridWithout.stalls)}; long tasks ${JSON.stringify(g.longTasks)} vs ${JSON.stringify(r.gridWithout.longTasks)}; content-script tasks ${JSON.stringify(g.tasks)}, cached ${JSON.stringify(r.gridCached.tasks)}; memory ${r.extensionMemoryMb} MB`);
 }
 await Promise.all([newsImages.close(), bigImages.close(), site.close()]);
 mkdirSync(join(ROOT, 'build'), { recursive: true });
@@ -191,14 +205,17 @@ if (kinds.length === 2) {
   console.log(`verdicts differing between browsers on the 500-image page: ${differ.length}${differ.length ? ` (${differ.slice(0, 10).join(', ')})` : ''}`);
 }
 console.log(`
-| measure | ${kinds.join(' | ')} |
+| measure | ${kinds.map((k) => results.browsers[k].version).join(' | ')} |
 |---|${kinds.map(() => '---').join('|')}|
 ${row('first screen of the 50-photo page badged, cold', (r) => `${(r.firstScreenColdMs / 1000).toFixed(1)} s`)}
 ${row('first screen, warm', (r) => `${(r.firstScreenWarmMs / 1000).toFixed(1)} s`)}
+${row(`first screen after ${IDLE_MS / 1000} s with no page open`, (r) => `${(r.firstScreenAfterIdleMs / 1000).toFixed(1)} s`)}
 ${row(`500-image page: images scored`, (r) => `${r.grid.done} in ${r.grid.seconds.toFixed(0)} s, ${r.grid.perSecond}/s`)}
 ${row('main-thread stalls > 50 ms, with the extension', (r) => worst(r.grid.stalls))}
 ${row('the same, every verdict cached (the content script alone)', (r) => worst(r.gridCached.stalls))}
 ${row('the same without the extension', (r) => worst(r.gridWithout.stalls))}
-${row("'longtask' entries with / cached / without (Chromium only)", (r) => `${worst(r.grid.longTasks)} / ${worst(r.gridCached.longTasks)} / ${worst(r.gridWithout.longTasks)}`)}
+${row('the content script\'s longest task (its own timing) / tasks over 50 ms', (r) => `${r.grid.tasks?.longestMs} ms / ${r.grid.tasks?.overLimit} of ${r.grid.tasks?.tasks}`)}
+${row('the same, every verdict cached', (r) => `${r.gridCached.tasks?.longestMs} ms / ${r.gridCached.tasks?.overLimit} of ${r.gridCached.tasks?.tasks}`)}
+${row("'longtask' entries with / cached / without", (r) => (r.grid.longTaskApi ? `${worst(r.grid.longTasks)} / ${worst(r.gridCached.longTasks)} / ${worst(r.gridWithout.longTasks)}` : 'no such API'))}
 ${row("memory of the extension's process(es)", (r) => `${r.extensionMemoryMb} MB`)}
 `);

@@ -8,6 +8,7 @@
 import { badgePosition, clipRect, cornerInset, inViewport } from '../lib/pageimages.js';
 import { LIMITS, MEANINGS, formatProbability, verdictLabel } from '../lib/verdict.js';
 import { provenanceRows } from '../lib/provenance-text.js';
+import { timed } from './tasks.js';
 
 const STYLE = `
 :host { all: initial; }
@@ -130,25 +131,27 @@ export class Badges {
     style.textContent = STYLE;
     this.root.append(style);
     this.frame = 0;
+    const placeTask = timed(() => this.place());
     this.schedule = () => {
-      if (!this.frame) this.frame = requestAnimationFrame(() => this.place());
+      if (!this.frame) this.frame = requestAnimationFrame(placeTask);
     };
-    this.resizeObserver = new ResizeObserver(this.schedule);
+    const onLayoutChange = timed(this.schedule);
+    this.resizeObserver = new ResizeObserver(onLayoutChange);
     // Which badged images are on screen: only those are measured and placed.
-    this.onScreen = new IntersectionObserver((records) => {
+    this.onScreen = new IntersectionObserver(timed((records) => {
       for (const record of records) {
         const item = this.items.get(record.target);
         if (item) item.onScreen = record.isIntersecting;
       }
       this.schedule();
-    });
-    addEventListener('scroll', this.schedule, { capture: true, passive: true });
-    addEventListener('resize', this.schedule, { passive: true });
+    }));
+    addEventListener('scroll', onLayoutChange, { capture: true, passive: true });
+    addEventListener('resize', onLayoutChange, { passive: true });
     // Layout can move without any event we see (animations, fonts): a cheap check each second.
-    this.timer = setInterval(this.schedule, 1000);
-    document.addEventListener('click', (event) => {
+    this.timer = setInterval(onLayoutChange, 1000);
+    document.addEventListener('click', timed((event) => {
       if (!event.composedPath().includes(this.host)) this.closeAll();
-    }, true);
+    }), true);
   }
 
   attach() {
@@ -162,13 +165,13 @@ export class Badges {
     if (!item) {
       const badge = document.createElement('div');
       badge.className = 'badge';
-      badge.addEventListener('click', (event) => {
+      badge.addEventListener('click', timed((event) => {
         event.stopPropagation();
         event.preventDefault();
         const button = event.composedPath().find((el) => el.localName === 'button');
         if (button) this.report(element, button.value);
         else badge.classList.toggle('open');
-      });
+      }));
       const label = document.createElement('span');
       const details = document.createElement('div');
       details.className = 'details';
@@ -318,6 +321,6 @@ export class Badges {
     el.className = 'toast';
     el.textContent = text;
     this.root.append(el);
-    setTimeout(() => el.remove(), 8000);
+    setTimeout(timed(() => el.remove()), 8000);
   }
 }

@@ -2,7 +2,7 @@
 // included; same-origin frames run their own copy), asks the background for verdicts (visible
 // images first, a few at a time) and shows them as badges. It never reads pixels from the
 // page: the extension fetches the image bytes itself. Every piece of work on the page's main
-// thread is cut into slices of a few milliseconds.
+// thread is cut into slices of a few milliseconds (test builds time each task: tasks.js).
 
 import { normalizeSettings, badgesEnabledFor } from '../lib/settings.js';
 import { cssBackgroundUrl, isBigEnough, isScorableUrl, isSvgUrl } from '../lib/pageimages.js';
@@ -11,6 +11,7 @@ import { Badges } from './badges.js';
 import { formatProbability, verdictLabel } from '../lib/verdict.js';
 import { claimSummary, metadataSummary } from '../lib/provenance-text.js';
 import { imageAt } from './pointer.js';
+import { taskStats, timed } from './tasks.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const MAX_IN_FLIGHT = 3; // requests this page has open at once
@@ -37,16 +38,16 @@ const entries = new Map(); // element -> entry {el, kind, url, state, result, fo
 const waiting = new Set(); // entries ready to be sent
 let inFlight = 0;
 
-const intersection = new IntersectionObserver(onIntersect, { rootMargin: `${NEAR_MARGIN}px` });
+const intersection = new IntersectionObserver(timed(onIntersect), { rootMargin: `${NEAR_MARGIN}px` });
 // A second observer says which images are on screen, so choosing what to send next needs no
 // layout reads.
-const visibility = new IntersectionObserver((records) => {
+const visibility = new IntersectionObserver(timed((records) => {
   for (const record of records) {
     const entry = entries.get(record.target);
     if (entry) entry.visible = record.isIntersecting;
   }
   pump();
-});
+}));
 
 function overlay() {
   badges ??= new Badges({ corner: settings.badgePosition, onReport: report });
@@ -115,7 +116,7 @@ function scanLater(root) {
   }
 }
 
-function scanSlice() {
+const scanSlice = timed(() => {
   const end = performance.now() + SLICE_MS;
   while (scanQueue.length && performance.now() < end) {
     const item = scanQueue[scanQueue.length - 1];
@@ -134,9 +135,9 @@ function scanSlice() {
   }
   scanScheduled = scanQueue.length > 0;
   if (scanScheduled) setTimeout(scanSlice, 0);
-}
+});
 
-const mutations = new MutationObserver((records) => {
+const mutations = new MutationObserver(timed((records) => {
   badges?.schedule(); // the layout may have moved under the badges
   for (const record of records) {
     if (record.type === 'childList') {
@@ -148,13 +149,13 @@ const mutations = new MutationObserver((records) => {
     }
   }
   if (changed.size && !changedTimer) changedTimer = setTimeout(checkChanged, 200);
-});
+}));
 
 // Elements whose src/srcset/style changed: looked at (alone, not their subtree) at most five
 // times a second, so pages that animate inline styles cost next to nothing.
 const changed = new Set();
 let changedTimer = 0;
-function checkChanged() {
+const checkChanged = timed(() => {
   changedTimer = 0;
   const end = performance.now() + SLICE_MS;
   for (const el of changed) {
@@ -163,7 +164,7 @@ function checkChanged() {
     if (performance.now() > end) break;
   }
   if (changed.size) changedTimer = setTimeout(checkChanged, 200);
-}
+});
 
 // An element's image changed (new src, srcset choice, lazy load): score it again.
 function reset(entry) {
@@ -187,12 +188,12 @@ function remeasure(entry) {
 }
 
 /** An image finished loading (or failed to): check it with its final URL. */
-function onLoad(event) {
+const onLoad = timed((event) => {
   const el = event.target;
   if (el.localName !== 'img') return;
   const entry = entries.get(el) ?? (enabled ? track(el, 'img') : null);
   if (entry) reset(entry);
-}
+});
 
 // ---------------------------------------------------------------- scoring
 
@@ -289,6 +290,11 @@ async function send(entry, priority) {
   } catch (error) {
     result = { status: 'error', reason: 'extension', message: String(error?.message ?? error) };
   }
+  settle(entry, url, result);
+}
+
+/** The background's answer for `entry` (asked for `url`): shown, or asked again if dropped. */
+const settle = timed((entry, url, result) => {
   inFlight--;
   if (entry.url === url && entry.state === 'working') {
     if (result.status === 'cancelled') {
@@ -301,7 +307,7 @@ async function send(entry, priority) {
     }
   }
   pump();
-}
+});
 
 function render(entry) {
   const { result } = entry;
@@ -340,10 +346,10 @@ function mirror(entry) {
 // backgrounds, <picture>, images inside shadow roots and images under transparent overlays.
 let pointed = null; // {el, time}
 
-function onContextMenu(event) {
+const onContextMenu = timed((event) => {
   const el = imageAt(document, event.clientX, event.clientY, (node) => node === badges?.host);
   pointed = el ? { el, time: Date.now() } : null;
-}
+});
 
 function findImage(srcUrl) {
   if (srcUrl) {
@@ -367,11 +373,7 @@ async function checkImage(srcUrl) {
   }
   if (!el) {
     overlay().toast('AI or Human: checking this image…');
-    const result = await api.runtime.sendMessage({ type: 'score', url: srcUrl, priority: PRIORITY.CONTEXT_MENU });
-    const text = result?.status === 'ok'
-      ? `AI or Human: ${verdictLabel(result.verdict)}${result.reason === 'metadata' ? ` (metadata: ${metadataSummary(result.provenance)})` : ''} (probability AI-generated ${formatProbability(result.probability)})`
-      : `AI or Human: not scored (${result?.message ?? 'no answer'})`;
-    overlay().toast(text);
+    toastResult(await api.runtime.sendMessage({ type: 'score', url: srcUrl, priority: PRIORITY.CONTEXT_MENU }));
     return;
   }
   const entry = track(el, el.localName === 'img' ? 'img' : 'bg');
@@ -389,6 +391,14 @@ async function checkImage(srcUrl) {
   waiting.add(entry);
   pump();
 }
+
+/** The verdict on an image found nowhere on the page, as a notice. */
+const toastResult = timed((result) => {
+  const text = result?.status === 'ok'
+    ? `AI or Human: ${verdictLabel(result.verdict)}${result.reason === 'metadata' ? ` (metadata: ${metadataSummary(result.provenance)})` : ''} (probability AI-generated ${formatProbability(result.probability)})`
+    : `AI or Human: not scored (${result?.message ?? 'no answer'})`;
+  overlay().toast(text);
+});
 
 // ---------------------------------------------------------------- report a mistake
 
@@ -478,7 +488,7 @@ function applySettings() {
   }
 }
 
-api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+api.runtime.onMessage.addListener(timed((message, _sender, sendResponse) => {
   if (message?.type === 'check-image') {
     checkImage(message.srcUrl);
     sendResponse({ ok: true });
@@ -486,28 +496,28 @@ api.runtime.onMessage.addListener((message, _sender, sendResponse) => {
     sendResponse(summary());
   }
   return false;
-});
+}));
 
-api.storage.onChanged.addListener((changes, area) => {
+api.storage.onChanged.addListener(timed((changes, area) => {
   if (area !== 'local') return;
   const next = {};
   for (const [key, { newValue }] of Object.entries(changes)) next[key] = newValue;
   settings = normalizeSettings({ ...settings, ...next });
   applySettings();
-});
+}));
 
 // Leaving the page: the engine drops this tab's queued work. Only the top frame speaks for
 // the tab (a frame that reloads must not cancel the page's requests).
 if (window === window.top) {
-  addEventListener('pagehide', () => {
+  addEventListener('pagehide', timed(() => {
     api.runtime.sendMessage({ type: 'cancel-tab' }).catch(() => {});
-  });
+  }));
 }
 
 document.addEventListener('contextmenu', onContextMenu, true);
 
 // Forget elements the page removed, so long-lived pages do not keep them alive.
-setInterval(() => {
+setInterval(timed(() => {
   for (const [el, entry] of entries) {
     if (!el.isConnected) {
       entries.delete(el);
@@ -517,12 +527,12 @@ setInterval(() => {
       visibility.unobserve(el);
     }
   }
-}, 10000);
+}), 10000);
 
 if (TEST_BUILD) {
   // Lets browser tests trigger the context-menu handler (native menus cannot be clicked
   // headless): the page posts {aiorhumanTest: 'context-menu', srcUrl}; and set settings.
-  addEventListener('message', (event) => {
+  addEventListener('message', timed((event) => {
     if (event.source !== window) return;
     if (event.data?.aiorhumanTest === 'context-menu') {
       api.runtime.sendMessage({ type: 'test:context-menu', srcUrl: event.data.srcUrl });
@@ -533,14 +543,17 @@ if (TEST_BUILD) {
         (value) => window.postMessage({ aiorhumanTestResult: id, value: JSON.stringify(value) }, '*'),
         (error) => window.postMessage({ aiorhumanTestResult: id, error: String(error?.message ?? error) }, '*'),
       );
+    } else if (event.data?.aiorhumanTest === 'tasks') {
+      // The content script's own tasks so far (tasks.js).
+      window.postMessage({ aiorhumanTestResult: event.data.id, value: JSON.stringify(taskStats()) }, '*');
     } else if (event.data?.aiorhumanTest === 'settings') {
       // Firefox's automation cannot open the options page: tests set settings from here.
       api.storage.local.clear().then(() => api.storage.local.set(event.data.values));
     }
-  });
+  }));
 }
 
-api.storage.local.get(null).then((stored) => {
+api.storage.local.get(null).then(timed((stored) => {
   settings = normalizeSettings(stored);
   if (badgesEnabledFor(settings, HOST)) start();
-});
+}));

@@ -311,6 +311,8 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
         const r = document.querySelector('[data-test-id="chelsea.jpg"]').getBoundingClientRect();
         return [r.left + 14, r.top + 12];
       });
+      // The settings just changed: the badges are drawn again, in the next frame.
+      await waitFor(() => page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.localName === 'aiorhuman-overlay', at), { what: 'the badge placed' });
       await page.mouse.click(at[0], at[1]);
       const button = await waitFor(() => page.evaluate(() => {
         const b = document.querySelector('aiorhuman-overlay').shadowRoot.querySelector('.badge.open button');

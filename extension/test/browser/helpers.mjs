@@ -147,17 +147,17 @@ export async function launchChromium(extensionDir, { headless = true, viewport =
 }
 
 /**
- * Launch Firefox (headless, puppeteer-core over WebDriver BiDi) with the extension installed;
+ * Launch Firefox (headless unless told, puppeteer-core over WebDriver BiDi) with the extension installed;
  * returns puppeteer's browser. Firefox 140 has no viewport emulation (page.setViewport fails
  * there), so the window itself gets the size and puppeteer emulates none.
  */
-export async function launchFirefox(extensionDir, { width = 1100, height = 800, devtools = false } = {}) {
+export async function launchFirefox(extensionDir, { width = 1100, height = 800, devtools = false, headless = true } = {}) {
   const { default: puppeteer } = await import('puppeteer-core');
   const port = devtools ? await freePort() : null;
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
-    headless: true,
+    headless,
     defaultViewport: null,
     args: ['-width', String(width), '-height', String(height), ...(port ? ['-start-debugger-server', String(port)] : [])],
     // -start-debugger-server needs both devtools prefs (Firefox's DevToolsStartup checks them).
@@ -309,6 +309,24 @@ export function html(body, title = 'test page') {
 }
 
 /** Read the state the test build mirrors on each image: [{id, state, verdict, probability}]. */
+/**
+ * The content script's own task timings in a page of a test build (src/content/tasks.js):
+ * {tasks, totalMs, longestMs, overLimit, limitMs}; null if it did not answer within `timeoutMs`.
+ */
+export function contentTasks(page, timeoutMs = 5000) {
+  return page.evaluate((ms) => new Promise((resolve) => {
+    const id = `tasks-${Math.random()}`;
+    const timer = setTimeout(() => resolve(null), ms);
+    addEventListener('message', function listen(event) {
+      if (event.data?.aiorhumanTestResult !== id) return;
+      removeEventListener('message', listen);
+      clearTimeout(timer);
+      resolve(JSON.parse(event.data.value));
+    });
+    window.postMessage({ aiorhumanTest: 'tasks', id }, '*');
+  }), timeoutMs);
+}
+
 export function readStates(page) {
   return page.evaluate(() =>
     Array.from(document.querySelectorAll('[data-test-id]'), (el) => ({
