@@ -69,6 +69,27 @@ function badgeBoxes(page) {
   });
 }
 
+/**
+ * The exported reports (zip bytes) unpack to a training set of the one reported photo:
+ * `train.csv` (`,file_name,label`) and `train_data/<sha256>.jpg`, the photo's own bytes.
+ */
+function expectReportedPhotoZip(zip) {
+  const dir = mkdtempSync(join(tmpdir(), 'aiorhuman-reports-'));
+  try {
+    writeFileSync(join(dir, 'r.zip'), zip);
+    execFileSync('unzip', ['-q', join(dir, 'r.zip'), '-d', dir]);
+    const csv = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv[0], ',file_name,label');
+    assert.equal(csv.length, 2);
+    const [, file, label] = csv[1].split(',');
+    assert.match(file, /^train_data\/[0-9a-f]{64}\.jpg$/);
+    assert.ok(['0', '1'].includes(label));
+    assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(IMAGES, 'page-07.jpg'))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function cases(name, start) {
   describe(name, { timeout: 420000 }, () => {
     let b; // {newPage, close, settings(page, values)}
@@ -225,18 +246,10 @@ function cases(name, start) {
         await options.check('input[name=mode][value=local]');
         await waitFor(async () => /1 reported/.test(await options.textContent('#reports-count')), { what: 'the report listed' });
         const [download] = await Promise.all([options.waitForEvent('download'), options.click('#reports-export')]);
-        const dir = mkdtempSync(join(tmpdir(), 'aiorhuman-reports-'));
+        const dir = mkdtempSync(join(tmpdir(), 'aiorhuman-download-'));
         try {
           await download.saveAs(join(dir, 'r.zip'));
-          execFileSync('unzip', ['-q', join(dir, 'r.zip'), '-d', dir]);
-          const csv = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n');
-          assert.equal(csv[0], ',file_name,label');
-          assert.equal(csv.length, 2);
-          const [, file, label] = csv[1].split(',');
-          assert.match(file, /^train_data\/[0-9a-f]{64}\.jpg$/);
-          assert.ok(['0', '1'].includes(label));
-          // The image stored is the photo's own bytes.
-          assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(IMAGES, 'page-07.jpg'))));
+          expectReportedPhotoZip(readFileSync(join(dir, 'r.zip')));
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
@@ -276,20 +289,7 @@ function cases(name, start) {
         while (zipBase64.length < length) {
           zipBase64 += await pages.evaluate(options, `window.exportedZip.slice(${zipBase64.length}, ${zipBase64.length + 4000})`);
         }
-        const dir = mkdtempSync(join(tmpdir(), 'aiorhuman-reports-'));
-        try {
-          writeFileSync(join(dir, 'r.zip'), Buffer.from(zipBase64, 'base64'));
-          execFileSync('unzip', ['-q', join(dir, 'r.zip'), '-d', dir]);
-          const csv = readFileSync(join(dir, 'train.csv'), 'utf8').trim().split('\n');
-          assert.equal(csv[0], ',file_name,label');
-          assert.equal(csv.length, 2);
-          const [, file, label] = csv[1].split(',');
-          assert.match(file, /^train_data\/[0-9a-f]{64}\.jpg$/);
-          assert.ok(['0', '1'].includes(label));
-          assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(IMAGES, 'page-07.jpg'))));
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
+        expectReportedPhotoZip(Buffer.from(zipBase64, 'base64'));
         await pages.closePage(options);
       });
     }
