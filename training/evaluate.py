@@ -1,9 +1,11 @@
 """``aiorhuman-evaluate``: score a run or a bundle on labelled data, overall, per group and
-under web degradations (how often the verdict flips), and write JSON, markdown and plots."""
+under web degradations (how often the verdict flips), and write JSON, markdown, plots and
+each image's probabilities (``predictions.csv``, to study other thresholds without rescoring)."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections import defaultdict
@@ -122,6 +124,7 @@ def evaluate(
         }
 
     original = {id(r.sample): r for r in scored}
+    degraded_probs: dict[str, dict[int, float]] = {}
     for name in degradations:
         transform = DEGRADATIONS[name]
         degraded = _score(
@@ -132,6 +135,7 @@ def evaluate(
             label=name,
         )
         kept = [(original[id(d.sample)], d) for d in degraded if d.error is None]
+        degraded_probs[name] = {id(o.sample): d.probability for o, d in kept}
         d_labels = np.array([o.sample.label for o, _ in kept])
         d_probs = np.array([d.probability for _, d in kept])
         summary = _summarise(d_labels, d_probs, threshold, band)
@@ -149,7 +153,24 @@ def evaluate(
 
     (out / "evaluation.json").write_text(json.dumps(result, indent=2) + "\n")
     (out / "evaluation.md").write_text(render_markdown(result))
+    _write_predictions(out / "predictions.csv", scored, degraded_probs)
     return result
+
+
+def _write_predictions(
+    path: Path, scored: list[Scored], degraded: dict[str, dict[int, float]]
+) -> None:
+    """One row per scored image: its key, label and p(AI), clean and under each degradation
+    (empty where the degraded copy could not be scored)."""
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["file", "label", "probability", *degraded])
+        for r in scored:
+            by_name = (probs.get(id(r.sample)) for probs in degraded.values())
+            writer.writerow(
+                [r.sample.key, r.sample.label, f"{r.probability:.6f}",
+                 *("" if p is None else f"{p:.6f}" for p in by_name)]
+            )  # fmt: skip
 
 
 def _pct(value: float | None) -> str:

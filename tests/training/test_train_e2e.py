@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.images import write_folder_dataset, write_kaggle_dataset
@@ -130,6 +131,14 @@ def test_evaluate_overall_per_group_and_degraded(trained_run, kaggle_data, tmp_p
     assert 0 <= result["degradations"]["jpeg_q40"]["verdict_flip_rate"] <= 1
     assert "## Per source" in (out / "evaluation.md").read_text()
     assert (out / "plots" / "roc.png").is_file()
+    rows = list(csv.DictReader((out / "predictions.csv").open()))
+    assert len(rows) == 8
+    assert set(rows[0]) == {"file", "label", "probability", *result["degradations"]}
+    probs = np.array([float(r["probability"]) for r in rows])
+    labels = np.array([int(r["label"]) for r in rows])
+    assert ((probs >= result["threshold"]) == labels).mean() == pytest.approx(
+        result["overall"]["accuracy"], abs=1e-6
+    )
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
