@@ -67,8 +67,11 @@ def classification_metrics(labels: np.ndarray, probs: np.ndarray, threshold: flo
     }
 
 
-def choose_threshold(labels: np.ndarray, probs: np.ndarray) -> float:
-    """The threshold with the best balanced accuracy whose false-positive rate stays ≤ 5%."""
+def choose_threshold(
+    labels: np.ndarray, probs: np.ndarray, max_false_positive_rate: float = MAX_FALSE_POSITIVE_RATE
+) -> float:
+    """The threshold with the best balanced accuracy whose false-positive rate stays within
+    ``max_false_positive_rate`` (the best overall where none does)."""
     labels = np.asarray(labels, dtype=int)
     candidates = np.unique(np.concatenate([probs, [0.5]]))
     best, best_score = 0.5, -1.0
@@ -81,7 +84,7 @@ def choose_threshold(labels: np.ndarray, probs: np.ndarray) -> float:
         score = (tpr + 1 - fpr) / 2
         if score > fallback_score:
             fallback, fallback_score = float(t), score
-        if fpr <= MAX_FALSE_POSITIVE_RATE and score > best_score:
+        if fpr <= max_false_positive_rate and score > best_score:
             best, best_score = float(t), score
     return best if best_score >= 0 else fallback
 

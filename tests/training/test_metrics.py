@@ -27,6 +27,8 @@ def test_threshold_keeps_false_positive_rate_under_five_percent():
     probs = np.clip(np.r_[rng.normal(0.35, 0.15, 500), rng.normal(0.65, 0.15, 500)], 0, 1)
     t = m.choose_threshold(labels, probs)
     assert (probs[labels == 0] >= t).mean() <= 0.05
+    stricter = m.choose_threshold(labels, probs, max_false_positive_rate=0.02)
+    assert stricter > t and (probs[labels == 0] >= stricter).mean() <= 0.02
 
 
 def test_unsure_band_brackets_the_threshold_and_confident_verdicts_are_right():
