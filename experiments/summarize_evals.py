@@ -19,10 +19,9 @@ from experiments.eval_sets import version3_sources
 README = Path("../shared/datasets/webmix-dev/README.md")
 
 
-def summary(report: dict, new: set[str], min_images: int) -> dict:
-    o = report["overall"]
-    d = report["degradations"].get("half_size_jpeg_q40", {})
-    sources = report["groups"].get("source", {})
+def source_means(sources: dict, new: set[str], min_images: int) -> dict:
+    """Mean accuracy over the sources (a report's ``groups["source"]``) with at least
+    ``min_images`` images: AI sources, the AI sources version 3 added, human sources."""
 
     def mean(label: int, only_new: bool = False) -> float | None:
         values = [
@@ -34,6 +33,12 @@ def summary(report: dict, new: set[str], min_images: int) -> dict:
         ]
         return round(sum(values) / len(values), 3) if values else None
 
+    return {"AI sources": mean(1), "v3 AI sources": mean(1, True), "human sources": mean(0)}
+
+
+def summary(report: dict, new: set[str], min_images: int) -> dict:
+    o = report["overall"]
+    d = report["degradations"].get("half_size_jpeg_q40", {})
     return {
         "images": o["count"],
         "ROC-AUC": round(o["roc_auc"], 4),
@@ -42,9 +47,7 @@ def summary(report: dict, new: set[str], min_images: int) -> dict:
         "AI recall": round(o["recall"], 4),
         "JPEG40+half: Δ bal. acc.": round(d["balanced_accuracy_change"], 4) if d else None,
         "JPEG40+half: flipped": round(d["decision_flip_rate"], 4) if d else None,
-        "AI sources": mean(1),
-        "v3 AI sources": mean(1, True),
-        "human sources": mean(0),
+        **source_means(report["groups"].get("source", {}), new, min_images),
     }
 
 

@@ -7,8 +7,8 @@ predictions, clean and under each degradation the report holds, so that models c
 at the same false-alarm policy without rescoring an image. ``--average-with`` first averages
 the model with a second one in logit space (image by image; both reports on the same images).
 With ``--metadata``, the mean accuracy over the test split's sources with at least 3 images is
-added (AI sources, those webmix-dev's version 3 added, human sources), as in
-``experiments.summarize_evals``.
+added (AI sources, those webmix-dev's version 3 added, human sources), by
+``experiments.summarize_evals.source_means``.
 
     python -m experiments.threshold_rules runs/evals/default-val runs/evals/default-test \\
         --caps 0.05,0.03,0.02
@@ -22,67 +22,66 @@ from __future__ import annotations
 import argparse
 import csv
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit, logit
 
 from aiorhuman.training import metrics
 from experiments.eval_sets import version3_sources
+from experiments.summarize_evals import source_means
 
 MIN_SOURCE_IMAGES = 3
 
 
+@dataclass
 class Predictions:
     """One report's images: keys, labels and p(AI) per column (``probability``: clean)."""
 
-    def __init__(self, report: Path):
+    files: list[str]
+    labels: np.ndarray
+    probs: dict[str, np.ndarray]
+
+    @classmethod
+    def read(cls, report: Path) -> Predictions:
+        """The ``predictions.csv`` of a report folder."""
         rows = list(csv.DictReader((report / "predictions.csv").open()))
-        self.files = [r["file"] for r in rows]
-        self.labels = np.array([int(r["label"]) for r in rows])
         columns = [c for c in rows[0] if c not in ("file", "label")]
-        self.probs = {c: np.array([float(r[c]) if r[c] else np.nan for r in rows]) for c in columns}
+        return cls(
+            files=[r["file"] for r in rows],
+            labels=np.array([int(r["label"]) for r in rows]),
+            probs={c: np.array([float(r[c]) if r[c] else np.nan for r in rows]) for c in columns},
+        )
 
     def averaged_with(self, other: Predictions) -> Predictions:
         """This model and ``other`` averaged in logit space, image by image."""
         if other.files != self.files:
             raise SystemExit("the two reports do not hold the same images in the same order")
-        both = object.__new__(Predictions)
-        both.files, both.labels = self.files, self.labels
-        both.probs = {
-            c: _sigmoid((_logit(self.probs[c]) + _logit(other.probs[c])) / 2)
+        probs = {
+            c: expit((_logit(self.probs[c]) + _logit(other.probs[c])) / 2)
             for c in self.probs
             if c in other.probs
         }
-        return both
+        return Predictions(self.files, self.labels, probs)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+    return logit(np.clip(p, 1e-6, 1 - 1e-6))
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
-
-
-def source_means(test: Predictions, threshold: float, sources: dict, new: set) -> dict:
-    """Mean accuracy over sources with enough images: AI, AI added in version 3, human."""
-    right = defaultdict(list)
-    clean = test.probs["probability"]
-    for key, label, p in zip(test.files, test.labels, clean, strict=True):
-        right[(sources[key], label)].append((p >= threshold) == label)
-
-    def mean(label: int, only_new: bool = False) -> float:
-        values = [
-            np.mean(hits)
-            for (source, lab), hits in right.items()
-            if lab == label
-            and len(hits) >= MIN_SOURCE_IMAGES
-            and (not only_new or source in new or source.startswith("h_"))
-        ]
-        return float(np.mean(values))
-
-    return {"AI sources": mean(1), "v3 AI sources": mean(1, True), "human sources": mean(0)}
+def per_source(test: Predictions, threshold: float, sources: dict[str, str]) -> dict:
+    """Each source's label, image count and accuracy at ``threshold``, as in a report's
+    ``groups["source"]``."""
+    hits: dict[str, list[bool]] = defaultdict(list)
+    labels: dict[str, int] = {}
+    for key, label, p in zip(test.files, test.labels, test.probs["probability"], strict=True):
+        hits[sources[key]].append(bool((p >= threshold) == label))
+        labels[sources[key]] = int(label)
+    return {
+        name: {"label": labels[name], "count": len(h), "accuracy": float(np.mean(h))}
+        for name, h in hits.items()
+    }
 
 
 def rule_row(cap: float, val: Predictions, test: Predictions) -> dict:
@@ -122,17 +121,19 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--metadata", type=Path, help="metadata.csv, for the per-source means")
     args = parser.parse_args()
-    val, test = Predictions(args.validation), Predictions(args.test)
+    val, test = Predictions.read(args.validation), Predictions.read(args.test)
     if args.average_with:
-        val = val.averaged_with(Predictions(args.average_with[0]))
-        test = test.averaged_with(Predictions(args.average_with[1]))
+        val = val.averaged_with(Predictions.read(args.average_with[0]))
+        test = test.averaged_with(Predictions.read(args.average_with[1]))
+    if args.metadata:
+        sources = {r["file_name"]: r["source"] for r in csv.DictReader(args.metadata.open())}
+        new = version3_sources((args.metadata.parent / "README.md").read_text())
     rows = []
     for cap in args.caps.split(","):
         row = rule_row(float(cap), val, test)
         if args.metadata:
-            sources = {r["file_name"]: r["source"] for r in csv.DictReader(args.metadata.open())}
-            new = version3_sources((args.metadata.parent / "README.md").read_text())
-            row.update(source_means(test, row["threshold"], sources, new))
+            groups = per_source(test, row["threshold"], sources)
+            row.update(source_means(groups, new, MIN_SOURCE_IMAGES))
         rows.append(row)
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "---|" * len(rows[0]))

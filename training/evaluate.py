@@ -167,10 +167,8 @@ def _write_predictions(
         writer.writerow(["file", "label", "probability", *degraded])
         for r in scored:
             by_name = (probs.get(id(r.sample)) for probs in degraded.values())
-            writer.writerow(
-                [r.sample.key, r.sample.label, f"{r.probability:.6f}",
-                 *("" if p is None else f"{p:.6f}" for p in by_name)]
-            )  # fmt: skip
+            degraded_cells = ("" if p is None else f"{p:.6f}" for p in by_name)
+            writer.writerow([r.sample.key, r.sample.label, f"{r.probability:.6f}", *degraded_cells])
 
 
 def _pct(value: float | None) -> str:

@@ -246,13 +246,7 @@ function cases(name, start) {
         await options.check('input[name=mode][value=local]');
         await waitFor(async () => /1 reported/.test(await options.textContent('#reports-count')), { what: 'the report listed' });
         const [download] = await Promise.all([options.waitForEvent('download'), options.click('#reports-export')]);
-        const dir = mkdtempSync(join(tmpdir(), 'aiorhuman-download-'));
-        try {
-          await download.saveAs(join(dir, 'r.zip'));
-          expectReportedPhotoZip(readFileSync(join(dir, 'r.zip')));
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
+        expectReportedPhotoZip(readFileSync(await download.path()));
         await options.close();
       });
     }
