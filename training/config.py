@@ -77,6 +77,12 @@ class TrainConfig:
         flag="--no-augment",
         from_flag=lambda off: AugmentConfig(enabled=not off),
     )
+    source_balance: float = setting(
+        0.0,
+        "weigh each training image by 1/n^POWER, n the training images of its metadata.csv "
+        "source and label, so that large sources do not dominate (1: every source equal); "
+        "0: classes balanced only",
+    )
     consistency: float = setting(
         0.0,
         "weight of the consistency term: each training image is also seen as a web copy of "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import tensorflow as tf
 
 from aiorhuman.bundle.preprocess import decode_image, resize_and_crop
@@ -18,12 +19,14 @@ from aiorhuman.training.data import Sample
 AUTOTUNE = tf.data.AUTOTUNE
 
 
-def _decoded(samples: Sequence[Sample]) -> tf.data.Dataset:
+def _decoded(samples: Sequence[Sample], weights: np.ndarray | None = None) -> tf.data.Dataset:
+    """``(image, label)``, or ``(image, label, weight)`` with ``weights``, decoded."""
     paths = [str(s.path) for s in samples]
     labels = [float(s.label) for s in samples]
-    dataset = tf.data.Dataset.from_tensor_slices((paths, labels))
+    columns = (paths, labels) if weights is None else (paths, labels, np.float32(weights))
+    dataset = tf.data.Dataset.from_tensor_slices(columns)
     dataset = dataset.map(
-        lambda path, label: (decode_image(tf.io.read_file(path)), label),
+        lambda path, *rest: (decode_image(tf.io.read_file(path)), *rest),
         num_parallel_calls=AUTOTUNE,
         deterministic=True,
     )
@@ -32,29 +35,45 @@ def _decoded(samples: Sequence[Sample]) -> tf.data.Dataset:
 
 
 def training_dataset(
-    samples: Sequence[Sample], size: int, batch_size: int, config: AugmentConfig, seed: int
+    samples: Sequence[Sample],
+    size: int,
+    batch_size: int,
+    config: AugmentConfig,
+    seed: int,
+    weights: np.ndarray | None = None,
 ) -> tf.data.Dataset:
-    """Shuffled, augmented batches of ``(pixels, label)``, decoding each file once."""
+    """Shuffled, augmented batches of ``(pixels, label)`` (with ``weights``: ``(pixels, label,
+    weight)``), decoding each file once."""
     dataset = (
-        _decoded(samples).cache().shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
+        _decoded(samples, weights)
+        .cache()
+        .shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
     )
     dataset = dataset.map(
-        lambda image, label: (augment(image, size, config), label), num_parallel_calls=AUTOTUNE
+        lambda image, *rest: (augment(image, size, config), *rest), num_parallel_calls=AUTOTUNE
     )
     return dataset.batch(batch_size).prefetch(AUTOTUNE)
 
 
 def paired_training_dataset(
-    samples: Sequence[Sample], size: int, batch_size: int, config: AugmentConfig, seed: int
+    samples: Sequence[Sample],
+    size: int,
+    batch_size: int,
+    config: AugmentConfig,
+    seed: int,
+    weights: np.ndarray | None = None,
 ) -> tf.data.Dataset:
-    """Shuffled batches of ``((clean, web copy), label)``: each image beside a web copy of
-    itself (``augment.clean_and_web_views``), for consistency training."""
+    """Shuffled batches of ``((clean, web copy), label)`` (with ``weights``, a third element):
+    each image beside a web copy of itself (``augment.clean_and_web_views``), for consistency
+    training."""
     dataset = (
-        _decoded(samples).cache().shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
+        _decoded(samples, weights)
+        .cache()
+        .shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
     )
     views = ConsistencyConfig()
     dataset = dataset.map(
-        lambda image, label: (clean_and_web_views(image, size, config, views), label),
+        lambda image, *rest: (clean_and_web_views(image, size, config, views), *rest),
         num_parallel_calls=AUTOTUNE,
     )
     return dataset.batch(batch_size).prefetch(AUTOTUNE)

@@ -62,6 +62,22 @@ class _Trainer:
             pairs = pair_samples(Path(config.pairs), self.train, out / "pairs.json")
             print(f"adding {len(pairs)} reconstructions as AI examples", file=sys.stderr)
             self.train = self.train + pairs
+        self.weights = self._source_weights() if config.source_balance else None
+
+    def _source_weights(self) -> np.ndarray:
+        from aiorhuman.training.balance import source_balanced_weights
+        from aiorhuman.training.data import find_metadata, load_metadata
+
+        metadata_path = find_metadata(self.config.data)
+        if metadata_path is None:
+            raise SystemExit("--source-balance needs a metadata.csv beside the data")
+        sources = {k: row["source"] for k, row in load_metadata(metadata_path).items()}
+        weights = source_balanced_weights(self.train, sources, self.config.source_balance)
+        print(
+            f"source-balanced weights from {weights.min():.2f} to {weights.max():.2f}",
+            file=sys.stderr,
+        )
+        return weights
 
     def datasets(self):
         from aiorhuman.training.pipeline import (
@@ -73,11 +89,14 @@ class _Trainer:
         c = self.config
         batch = c.batch_size * self.strategy.num_replicas_in_sync
         make_training = paired_training_dataset if c.consistency else training_dataset
-        train = make_training(self.train, c.input_size, batch, c.augment, c.seed)
+        train = make_training(self.train, c.input_size, batch, c.augment, c.seed, self.weights)
         val = eval_dataset(self.val, c.input_size, batch)
         return train, val
 
-    def class_weight(self) -> dict[int, float]:
+    def class_weight(self) -> dict[int, float] | None:
+        """Keras' class weights; None where per-image weights already balance the classes."""
+        if self.weights is not None:
+            return None
         labels = np.array([s.label for s in self.train])
         counts = np.bincount(labels, minlength=2)
         return {k: float(len(labels) / (2 * counts[k])) for k in (0, 1)}

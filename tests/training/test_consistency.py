@@ -64,8 +64,13 @@ def test_a_run_continued_with_consistency_loads_as_a_plain_run(tmp_path, tiny_ru
     from aiorhuman.training.runs import load_run
 
     data = write_folder_dataset(tmp_path / "data", per_class=8)
+    # Source-balanced weights ride along: they pass through the consistency training step.
+    keys = sorted(f"{p.parent.name}/{p.name}" for p in data.glob("*/*"))
+    rows = [f"{key},{'big' if i % 4 else 'small'}" for i, key in enumerate(keys)]
+    (data / "metadata.csv").write_text("\n".join(["file_name,source", *rows]) + "\n")
     out = tmp_path / "run"
     flags = [*TINY_TRAINING, "--epochs", "2", "--warmup-epochs", "0", "--consistency", "1"]
+    flags += ["--source-balance", "1"]
     result = subprocess.run(
         [
             sys.executable, "-m", "aiorhuman.training.train", "--data", str(data),
@@ -74,6 +79,7 @@ def test_a_run_continued_with_consistency_loads_as_a_plain_run(tmp_path, tiny_ru
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "source-balanced weights from" in result.stderr
     rows = list(csv.DictReader((out / "history.csv").open()))
     assert [r["phase"] for r in rows] == ["finetune", "finetune"]
     assert all(float(r["consistency"]) >= 0 for r in rows)
