@@ -197,11 +197,11 @@ def held_out_groups(features: dict, data: Path, splits_path: Path, folds: int = 
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from aiorhuman.training.data import find_metadata, load_metadata
+    from aiorhuman.training.data import load_sources
     from release.leave_sources_out import source_groups
 
     splits = json.loads(splits_path.read_text())
-    sources = {k: row["source"] for k, row in load_metadata(find_metadata(data)).items()}
+    sources = load_sources(data, "texture_fit")
     keys = [r["file"] for name in ("train", "validation", "test") for r in splits[name]]
     labels = {r["file"]: r["label"] for part in splits.values() for r in part}
     every = np.concatenate([features[n] for n in ("train_clean", "val_clean", "test_clean")])

@@ -90,10 +90,10 @@ def held_out_by_weight(lso: Path, data: Path, split) -> None:
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from aiorhuman.training.data import find_metadata, load_metadata
+    from aiorhuman.training.data import load_sources
     from aiorhuman.training.runs import load_run
 
-    sources = {k: row["source"] for k, row in load_metadata(find_metadata(data)).items()}
+    sources = load_sources(data, "texture_weight")
     right: dict[float, dict[str, list[bool]]] = {w: {} for w in WEIGHTS}
     print(f"held-out source groups ({lso}), ROC-AUC:")
     for fold in sorted(lso.glob("fold[0-9]")):

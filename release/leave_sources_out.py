@@ -74,11 +74,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    from aiorhuman.training.data import find_metadata, load_labelled, load_metadata
+    from aiorhuman.training.data import load_labelled, load_sources
 
     samples, _ = load_labelled(args.data, check=False)
     labels = {s.key: s.label for s in samples}
-    sources = {k: row["source"] for k, row in load_metadata(find_metadata(args.data)).items()}
+    sources = load_sources(args.data, "leave_sources_out")
     groups = source_groups(sources, labels, args.folds)
     extra = [a for a in args.train_args if a != "--"]
     args.out.mkdir(parents=True, exist_ok=True)

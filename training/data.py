@@ -173,6 +173,15 @@ def load_metadata(path: str | Path) -> dict[str, dict[str, str]]:
     return {row["file_name"]: row for row in _csv_rows(Path(path))}
 
 
+def load_sources(data: str | Path, needed_by: str) -> dict[str, str]:
+    """Each image's ``source`` from the ``metadata.csv`` beside ``data``, keyed by
+    ``file_name``; exits with a message naming ``needed_by`` when there is none."""
+    metadata_path = find_metadata(data)
+    if metadata_path is None:
+        raise SystemExit(f"{needed_by} needs a metadata.csv beside the data")
+    return {key: row["source"] for key, row in load_metadata(metadata_path).items()}
+
+
 def find_metadata(data: str | Path) -> Path | None:
     """The ``metadata.csv`` beside a dataset, if there is one."""
     data = Path(data)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aiorhuman.training.data import Sample, find_metadata, load_metadata
+from aiorhuman.training.data import Sample, load_sources
 
 
 def stratified_split(
@@ -46,10 +46,7 @@ def split_samples(config, samples: list) -> tuple[list, list, list]:
     """``(train, validation, test)`` as ``config`` splits ``samples``: deterministic per seed."""
     rest, test = samples, []
     if config.holdout_sources:
-        metadata_path = find_metadata(config.data)
-        if metadata_path is None:
-            raise SystemExit("--holdout-source needs a metadata.csv beside the data")
-        sources = {k: row["source"] for k, row in load_metadata(metadata_path).items()}
+        sources = load_sources(config.data, "--holdout-source")
         rest, test = source_holdout(samples, sources, config.holdout_sources)
     elif config.test_fraction:
         rest, test = stratified_split(samples, config.test_fraction, config.seed + 1)

@@ -66,12 +66,9 @@ class _Trainer:
 
     def _source_weights(self) -> np.ndarray:
         from aiorhuman.training.balance import source_balanced_weights
-        from aiorhuman.training.data import find_metadata, load_metadata
+        from aiorhuman.training.data import load_sources
 
-        metadata_path = find_metadata(self.config.data)
-        if metadata_path is None:
-            raise SystemExit("--source-balance needs a metadata.csv beside the data")
-        sources = {k: row["source"] for k, row in load_metadata(metadata_path).items()}
+        sources = load_sources(self.config.data, "--source-balance")
         weights = source_balanced_weights(self.train, sources, self.config.source_balance)
         print(
             f"source-balanced weights from {weights.min():.2f} to {weights.max():.2f}",

@@ -61,3 +61,13 @@ def test_training_batches_carry_the_weights(tmp_path):
     assert [by_weight[w] for w in batch_weights.numpy()] == list(labels.numpy())
     (clean, web), _, paired_weights = batch_of[paired_training_dataset]
     assert clean.shape == web.shape and sorted(paired_weights.numpy()) == sorted(weights)
+
+
+def test_weighing_sources_without_a_metadata_csv_says_what_is_missing(tmp_path):
+    from aiorhuman.training.data import load_sources
+
+    data = write_folder_dataset(tmp_path / "data", per_class=1)
+    with pytest.raises(SystemExit, match=r"--source-balance needs a metadata\.csv"):
+        load_sources(data, "--source-balance")
+    (data / "metadata.csv").write_text("file_name,source\nai/a0.png,gen\nhuman/h0.jpg,camera\n")
+    assert load_sources(data, "--source-balance") == {"ai/a0.png": "gen", "human/h0.jpg": "camera"}
