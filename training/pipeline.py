@@ -34,6 +34,12 @@ def _decoded(samples: Sequence[Sample], weights: np.ndarray | None = None) -> tf
     return dataset.ignore_errors(log_warning=True)
 
 
+def _shuffled(samples: Sequence[Sample], weights: np.ndarray | None, seed: int) -> tf.data.Dataset:
+    """Decoded samples, cached after the first pass and reshuffled every epoch."""
+    dataset = _decoded(samples, weights).cache()
+    return dataset.shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
+
+
 def training_dataset(
     samples: Sequence[Sample],
     size: int,
@@ -44,12 +50,7 @@ def training_dataset(
 ) -> tf.data.Dataset:
     """Shuffled, augmented batches of ``(pixels, label)`` (with ``weights``: ``(pixels, label,
     weight)``), decoding each file once."""
-    dataset = (
-        _decoded(samples, weights)
-        .cache()
-        .shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
-    )
-    dataset = dataset.map(
+    dataset = _shuffled(samples, weights, seed).map(
         lambda image, *rest: (augment(image, size, config), *rest), num_parallel_calls=AUTOTUNE
     )
     return dataset.batch(batch_size).prefetch(AUTOTUNE)
@@ -66,13 +67,8 @@ def paired_training_dataset(
     """Shuffled batches of ``((clean, web copy), label)`` (with ``weights``, a third element):
     each image beside a web copy of itself (``augment.clean_and_web_views``), for consistency
     training."""
-    dataset = (
-        _decoded(samples, weights)
-        .cache()
-        .shuffle(len(samples), seed=seed, reshuffle_each_iteration=True)
-    )
     views = ConsistencyConfig()
-    dataset = dataset.map(
+    dataset = _shuffled(samples, weights, seed).map(
         lambda image, *rest: (clean_and_web_views(image, size, config, views), *rest),
         num_parallel_calls=AUTOTUNE,
     )
