@@ -67,6 +67,11 @@ class TrainConfig:
         factory=list,
         flag="--holdout-source",
     )
+    train_on_test: bool = setting(
+        False,
+        "train on the test split too (a release fit, once a run holding it out has measured "
+        "the recipe): the validation images stay those of that run",
+    )
     seed: int = setting(1337, "fixes splits, initialisation and augmentation")
     strategy: str = setting(
         "auto", "tf.distribute strategy", choices=("auto", "default", "mirrored", "multiworker")
@@ -129,7 +134,7 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         default = meta.pop("cli_default", f.default)
         if f.type == "list[str]":
             parser.add_argument(name, dest=f.name, action="append", default=[], **meta)
-        elif f.type == "AugmentConfig":
+        elif f.type in ("bool", "AugmentConfig"):
             parser.add_argument(name, dest=f.name, action="store_true", **meta)
         else:
             parser.add_argument(name, dest=f.name, type=_TYPES[f.type], default=default, **meta)

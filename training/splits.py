@@ -43,7 +43,10 @@ def source_holdout(
 
 
 def split_samples(config, samples: list) -> tuple[list, list, list]:
-    """``(train, validation, test)`` as ``config`` splits ``samples``: deterministic per seed."""
+    """``(train, validation, test)`` as ``config`` splits ``samples``: deterministic per seed.
+
+    With ``train_on_test`` the test images join training and the validation split is still
+    the one a run holding them out had."""
     rest, test = samples, []
     if config.holdout_sources:
         sources = load_sources(config.data, "--holdout-source")
@@ -51,6 +54,12 @@ def split_samples(config, samples: list) -> tuple[list, list, list]:
     elif config.test_fraction:
         rest, test = stratified_split(samples, config.test_fraction, config.seed + 1)
     train, val = stratified_split(rest, config.val_fraction, config.seed)
+    if config.train_on_test:
+        if not test:
+            raise ValueError(
+                "--train-on-test needs a test split (--test-fraction or --holdout-source)"
+            )
+        return train + test, val, []
     return train, val, test
 
 

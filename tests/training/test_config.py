@@ -24,12 +24,12 @@ def test_every_field_is_a_flag_that_reaches_the_config():
     }
     argv = ["--data", "d", "--out", "o", *(x for pair in flags.items() for x in pair)]
     config, _ = parse_args(
-        [*argv, "--holdout-source", "a", "--holdout-source", "b", "--no-augment"]
+        [*argv, "--holdout-source", "a", "--holdout-source", "b", "--no-augment", "--train-on-test"]
     )
     assert config.epochs == 3 and config.label_smoothing == 0.1
     assert config.holdout_sources == ["a", "b"] and not config.augment.enabled
     assert config.input_size == 260  # the backbone's native size unless --input-size
-    assert config.pooling == "head+texture" and config.pairs == "p"
+    assert config.pooling == "head+texture" and config.pairs == "p" and config.train_on_test
     assert all(f.metadata.get("help") for f in fields(TrainConfig))
 
 
