@@ -120,6 +120,12 @@ def _recipe_lines(config: dict, decision: dict) -> list[str]:
     pairs = ", ".join(f"{k} {config[k]}" for k in keys if k in config)
     augment = config.get("augment", {})
     lines = [f"- {pairs}", f"- augmentation: {'on' if augment.get('enabled') else 'off'}"]
+    if config.get("train_on_test"):
+        lines.append(
+            "- release fit: trained on the test split too (`--train-on-test`), keeping the "
+            "validation images of the run that held it out; the held-out estimates below come "
+            "from such runs"
+        )
     texture = decision.get("texture_weight")
     if texture:
         hidden = config.get("texture_hidden", 0)

@@ -52,3 +52,12 @@ def test_the_model_card_names_the_texture_weight_chosen_on_validation(tiny_bundl
     assert "a 64-unit ReLU network" in model_card_markdown(card, tiny_bundle)
     card["training_config"]["texture_hidden"] = 0
     assert "a logistic regression" in model_card_markdown(card, tiny_bundle)
+
+
+def test_the_model_card_says_when_the_model_also_trained_on_its_test_split(tiny_bundle):
+    from aiorhuman.convert.card import model_card_markdown
+
+    card = json.loads((tiny_bundle / "card.json").read_text())
+    assert "release fit" not in model_card_markdown(card, tiny_bundle)
+    card["training_config"]["train_on_test"] = True
+    assert "release fit: trained on the test split too" in model_card_markdown(card, tiny_bundle)
