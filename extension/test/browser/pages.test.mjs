@@ -148,7 +148,7 @@ function cases(name, start) {
       const wanted = ['shadow-1', 'shadow-2', 'shadow-late', 'nested-shadow', 'frame-src', 'frame-srcdoc'];
       const states = await waitFor(async () => {
         const s = await deepStates(page);
-        return wanted.every((id) => s[id]?.state === 'done') && s;
+        return wanted.every((id) => s[id]?.state === 'done') && s['shadow-icon']?.reason && s;
       }, { timeoutMs: 90000, what: 'shadow-root and frame images scored' }).catch(async (e) => {
         throw new Error(`${e.message}: ${JSON.stringify(await deepStates(page))}`);
       });
@@ -213,8 +213,8 @@ function cases(name, start) {
       const page = await open('explain.html');
       const states = await waitFor(async () => {
         const s = await deepStates(page);
-        return s.banner?.state === 'done' && s.photo?.state === 'done' && s;
-      }, { what: 'explained photos scored' });
+        return s.banner?.state === 'done' && s.photo?.state === 'done' && s.icon?.reason && s;
+      }, { what: 'explained photos scored and the icon judged' });
       assert.equal(states.icon.reason, 'small');
       const at = await page.evaluate(() => {
         const r = document.querySelector('[data-test-id=photo]').getBoundingClientRect();
