@@ -40,6 +40,18 @@ def _stderr_captured() -> Iterator[None]:
             os.close(saved)
 
 
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Keep what native code writes to stderr inside the block out of sight (replayed if the
+    block raises), unless ``AIORHUMAN_TF_LOGS`` is set: e.g. Grappler's lines while a graph
+    is optimised for TF.js."""
+    if os.environ.get(LOGS_ENV):
+        yield
+        return
+    with _stderr_captured():
+        yield
+
+
 class _QuietLoader(importlib.abc.Loader):
     """Runs the real loader with stderr captured; everything else goes to the real loader."""
 

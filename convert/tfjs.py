@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiorhuman.convert.quantization import quantization_map
 from aiorhuman.convert.unfuse import safe_fusion, unsafe_fusions
+from aiorhuman.quiet import quiet_native_logs
 
 SHARD_BYTES = 4 * 1024 * 1024
 
@@ -23,7 +24,7 @@ def convert_to_tfjs(saved_model_dir: Path, out_dir: Path, signature: str, quanti
     os.environ.setdefault("TFDF_DISABLE_WELCOME_MESSAGE", "1")
     from tensorflowjs.converters import tf_saved_model_conversion_v2 as tfjs_converter
 
-    with safe_fusion():
+    with safe_fusion(), quiet_native_logs():
         tfjs_converter.convert_tf_saved_model(
             str(saved_model_dir),
             str(out_dir),

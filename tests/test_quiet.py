@@ -35,16 +35,17 @@ def test_tensorflow_imports_quietly_and_logs_on_request():
 def test_what_a_failing_block_wrote_is_shown():
     code = (
         "import os\n"
-        "from aiorhuman.quiet import _stderr_captured\n"
+        "from aiorhuman.quiet import quiet_native_logs\n"
         "try:\n"
-        "    with _stderr_captured():\n"
+        "    with quiet_native_logs():\n"
         "        os.write(2, b'native detail\\n')\n"
         "        raise ImportError('boom')\n"
         "except ImportError:\n"
         "    pass\n"
-        "with _stderr_captured():\n"
+        "with quiet_native_logs():\n"
         "    os.write(2, b'start-up noise\\n')\n"
     )
     result = run(code)
     assert result.returncode == 0
     assert "native detail" in result.stderr and "start-up noise" not in result.stderr
+    assert "start-up noise" in run(code, AIORHUMAN_TF_LOGS="1").stderr
