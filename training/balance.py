@@ -20,9 +20,8 @@ def source_balanced_weights(
 ) -> np.ndarray:
     """Each sample's loss weight: ``1 / n ** power``, ``n`` the number of ``samples`` of its
     label from its source (``sources``: key -> source; keys not in it count as one source per
-    label), scaled so that each label's weights sum to half the samples, as Keras'
-    ``class_weight`` balances classes. ``power`` 0 gives plain class balance; 1 weighs every
-    source equally."""
+    label), scaled so that each label's weights sum to half the samples (the classes weigh
+    the same). ``power`` 0 gives plain class balance; 1 weighs every source equally."""
     groups = [(s.label, sources.get(s.key, "")) for s in samples]
     counts = Counter(groups)
     raw = np.array([counts[g] ** -power for g in groups], dtype=np.float64)

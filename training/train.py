@@ -62,14 +62,19 @@ class _Trainer:
             pairs = pair_samples(Path(config.pairs), self.train, out / "pairs.json")
             print(f"adding {len(pairs)} reconstructions as AI examples", file=sys.stderr)
             self.train = self.train + pairs
-        self.weights = self._source_weights() if config.source_balance else None
+        self.weights = self._loss_weights()
 
-    def _source_weights(self) -> np.ndarray:
+    def _loss_weights(self) -> np.ndarray:
+        """Each training image's loss weight: the classes balanced, and with
+        ``--source-balance`` the sources too."""
         from aiorhuman.training.balance import source_balanced_weights
         from aiorhuman.training.data import load_sources
 
+        power = self.config.source_balance
+        if not power:
+            return source_balanced_weights(self.train, {}, 0.0)
         sources = load_sources(self.config.data, "--source-balance")
-        weights = source_balanced_weights(self.train, sources, self.config.source_balance)
+        weights = source_balanced_weights(self.train, sources, power)
         print(
             f"source-balanced weights from {weights.min():.2f} to {weights.max():.2f}",
             file=sys.stderr,
@@ -89,14 +94,6 @@ class _Trainer:
         train = make_training(self.train, c.input_size, batch, c.augment, c.seed, self.weights)
         val = eval_dataset(self.val, c.input_size, batch)
         return train, val
-
-    def class_weight(self) -> dict[int, float] | None:
-        """Keras' class weights; None where per-image weights already balance the classes."""
-        if self.weights is not None:
-            return None
-        labels = np.array([s.label for s in self.train])
-        counts = np.bincount(labels, minlength=2)
-        return {k: float(len(labels) / (2 * counts[k])) for k in (0, 1)}
 
 
 def _val_auc_callback(keras, model, val, labels: np.ndarray):
@@ -189,7 +186,6 @@ def _run_phase(
         train,
         validation_data=val,
         epochs=epochs,
-        class_weight=trainer.class_weight(),
         callbacks=callbacks,
         verbose=1 if sys.stderr.isatty() else 2,
     )

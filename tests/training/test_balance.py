@@ -7,7 +7,7 @@ import pytest
 
 from aiorhuman.training.balance import source_balanced_weights
 from aiorhuman.training.data import Sample
-from tests.images import write_folder_dataset
+from tests.images import smooth_image, write_folder_dataset
 
 
 def _samples(groups: list[tuple[int, str, int]]) -> tuple[list[Sample], dict[str, str]]:
@@ -31,7 +31,7 @@ def test_power_one_weighs_every_source_of_a_label_equally():
 def test_power_zero_is_plain_class_balance():
     samples, sources = _samples([(1, "big", 6), (1, "small", 2), (0, "photos", 4)])
     weights = source_balanced_weights(samples, sources, power=0.0)
-    # Keras' class_weight: n / (2 * n_label) for each image of a label.
+    # Balanced class weights: n / (2 * n_label) for each image of a label.
     assert np.allclose(weights[:8], 12 / 16) and np.allclose(weights[8:], 12 / 8)
 
 
@@ -71,3 +71,16 @@ def test_weighing_sources_without_a_metadata_csv_says_what_is_missing(tmp_path):
         load_sources(data, "--source-balance")
     (data / "metadata.csv").write_text("file_name,source\nai/a0.png,gen\nhuman/h0.jpg,camera\n")
     assert load_sources(data, "--source-balance") == {"ai/a0.png": "gen", "human/h0.jpg": "camera"}
+
+
+def test_a_run_without_source_weighing_still_balances_its_classes(tmp_path):
+    from aiorhuman.training.config import TrainConfig
+    from aiorhuman.training.train import _Trainer
+
+    data = write_folder_dataset(tmp_path / "data", per_class=4)
+    for extra in (10, 11):  # 6 AI images against 4 human ones, and no metadata.csv
+        smooth_image(extra, (40, 40)).save(data / "ai" / f"a{extra}.png")
+    trainer = _Trainer(TrainConfig(data=str(data), val_fraction=0.0, input_size=32), tmp_path)
+    labels = np.array([s.label for s in trainer.train])
+    assert np.bincount(labels).tolist() == [4, 6]
+    assert trainer.weights[labels == 0].sum() == pytest.approx(trainer.weights[labels == 1].sum())
