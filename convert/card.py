@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,11 +13,23 @@ from aiorhuman.training.backbones import backbone
 from aiorhuman.training.runs import Run
 
 LABELS = {"0": "human", "1": "ai"}
+PATH_SETTINGS = ("data", "init_weights", "pairs")
+
+
+def portable_path(path: str) -> str:
+    """``path`` as the card records it: an absolute path relative to the folder the bundle
+    is built from (the repository root), so that no build machine's layout is recorded."""
+    return os.path.relpath(path) if path and os.path.isabs(path) else path
+
+
+def portable_config(config: dict) -> dict:
+    """A run's config with its file settings made portable (``portable_path``)."""
+    return {k: portable_path(v) if k in PATH_SETTINGS else v for k, v in config.items()}
 
 
 def training_data_summary(run: Run) -> dict:
     """Dataset, counts per split and label, and data problems, from the run's files."""
-    summary: dict = {"dataset": run.config.data}
+    summary: dict = {"dataset": portable_path(run.config.data)}
     splits_path = run.path / "splits.json"
     if splits_path.is_file():
         splits = json.loads(splits_path.read_text())
@@ -70,7 +83,7 @@ def build_card(
         "metrics": run.metrics,
         "evaluation": evaluation or {},
         "training_data": training_data_summary(run),
-        "training_config": config.to_json(),
+        "training_config": portable_config(config.to_json()),
         "saved_model": saved_model,
         "tfjs": tfjs,
     }

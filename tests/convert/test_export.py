@@ -61,3 +61,18 @@ def test_the_model_card_says_when_the_model_also_trained_on_its_test_split(tiny_
     assert "release fit" not in model_card_markdown(card, tiny_bundle)
     card["training_config"]["train_on_test"] = True
     assert "release fit: trained on the test split too" in model_card_markdown(card, tiny_bundle)
+
+
+def test_the_card_records_no_machine_path(monkeypatch, tmp_path):
+    from aiorhuman.convert.card import portable_config, portable_path
+
+    monkeypatch.chdir(tmp_path / "..")
+    data = str(tmp_path / "shared" / "webmix-dev")
+    assert portable_path(data) == f"{tmp_path.name}/shared/webmix-dev"
+    assert portable_path("../shared/webmix-dev") == "../shared/webmix-dev"
+    config = portable_config({"data": data, "pairs": "", "hub_handle": "https://tfhub.dev/x"})
+    assert config == {
+        "data": f"{tmp_path.name}/shared/webmix-dev",
+        "pairs": "",
+        "hub_handle": "https://tfhub.dev/x",
+    }
