@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from aiorhuman.convert.quantization import QUANTIZATIONS
+from aiorhuman.quiet import LOGS_ENV
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -77,7 +78,10 @@ def read_evaluation(path: Path | None) -> dict | None:
 
 
 def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """TensorFlow's Python warnings too, unless ``AIORHUMAN_TF_LOGS`` asks for logs (its
+    native ones are quieted by ``aiorhuman.quiet``)."""
+    if os.environ.get(LOGS_ENV):
+        return
     import tensorflow as tf
 
     tf.get_logger().setLevel("ERROR")
