@@ -256,6 +256,8 @@ function cases(name, start) {
         const pages = b.extensionPages;
         const options = /options\/options\.html/;
         await pages.evaluate(/_generated_background_page\.html/, 'browser.runtime.openOptionsPage().then(() => 1)');
+        // The page's frame is listed before its module script has run; click only once it has.
+        await waitFor(async () => (await pages.evaluate(options, 'document.readyState')) === 'complete', { what: 'the options page loaded' });
         await pages.evaluate(options, `document.querySelector('input[name=mode][value=server]').click(), 1`);
         await waitFor(async () => /Not saved: This mode needs a server URL/.test(await pages.evaluate(options, `document.getElementById('saved').textContent`)), { what: 'the error' });
         assert.equal(await pages.evaluate(options, `browser.storage.local.get('mode').then((s) => s.mode ?? 'local')`), 'local');
