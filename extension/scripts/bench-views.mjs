@@ -15,12 +15,12 @@
 // (../.cache/sets/test: train.csv + train_data/, AI and human alternately), or a plain folder
 // of images; without either, the page-*.jpg photos made by `npm run bench`.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, launchChromium } from './chromium-session.mjs';
+import { ROOT, emptyExtension, launchChromium } from './chromium-session.mjs';
 
 const { values } = parseArgs({
   options: { model: { type: 'string' }, images: { type: 'string', default: '20' }, 'images-dir': { type: 'string' } },
@@ -139,12 +139,8 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}`;
 
 // launchChromium loads an extension; a do-nothing one keeps the launch as in the other benches.
-const empty = join(ROOT, 'build/bench/empty-extension');
-mkdirSync(empty, { recursive: true });
-writeFileSync(join(empty, 'manifest.json'), JSON.stringify({ manifest_version: 3, name: 'empty', version: '1', background: { service_worker: 'sw.js' } }));
-writeFileSync(join(empty, 'sw.js'), '');
 const load = loadavg()[0];
-const browser = await launchChromium(empty);
+const browser = await launchChromium(emptyExtension());
 const runs = [];
 let backend, chromium;
 try {

@@ -11,11 +11,11 @@
 // Model: --model, AIORHUMAN_MODEL, ../models/default, or (when none exists yet) an
 // EfficientNet-Lite0 test bundle made by test/prepare.py.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, buildFor, launchChromium, serveFiles } from './chromium-session.mjs';
+import { ROOT, buildFor, emptyExtension, launchChromium, serveFiles } from './chromium-session.mjs';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, images: { type: 'string', default: '20' } } });
 const PYTHON =
@@ -120,11 +120,7 @@ try {
 
 // 3b. The same page without the extension: the page's own long tasks.
 // A do-nothing extension keeps the launch identical.
-const empty = join(ROOT, 'build/bench/empty-extension');
-mkdirSync(empty, { recursive: true });
-writeFileSync(join(empty, 'manifest.json'), JSON.stringify({ manifest_version: 3, name: 'empty', version: '1', background: { service_worker: 'sw.js' } }));
-writeFileSync(join(empty, 'sw.js'), '');
-browser = await launchChromium(empty);
+browser = await launchChromium(emptyExtension());
 try {
   const page = await browser.context.newPage();
   await page.addInitScript(LONGTASKS);

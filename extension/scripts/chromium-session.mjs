@@ -1,7 +1,7 @@
 // Shared by score.mjs and bench.mjs: a headless Chromium holding a test build of the extension
 // for a given model bundle, and a tiny HTTP server for local files.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,15 @@ export async function serveFiles(files, pages = {}) {
     url: `http://127.0.0.1:${server.address().port}`,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   };
+}
+
+/** A do-nothing extension (build/bench/empty-extension), so that a launch without ours is otherwise identical. */
+export function emptyExtension() {
+  const dir = join(ROOT, 'build/bench/empty-extension');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ manifest_version: 3, name: 'empty', version: '1', background: { service_worker: 'sw.js' } }));
+  writeFileSync(join(dir, 'sw.js'), '');
+  return dir;
 }
 
 export { launchChromium } from '../test/browser/helpers.mjs';

@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from aiorhuman.bundle import load_bundle
+from aiorhuman.convert.card import portable_config, portable_path
 from tests.images import encode, noisy_image, smooth_image
 
 
@@ -64,8 +65,6 @@ def test_the_model_card_says_when_the_model_also_trained_on_its_test_split(tiny_
 
 
 def test_the_card_records_no_machine_path(monkeypatch, tmp_path):
-    from aiorhuman.convert.card import portable_config, portable_path
-
     monkeypatch.chdir(tmp_path / "..")
     data = str(tmp_path / "shared" / "webmix-dev")
     assert portable_path(data) == f"{tmp_path.name}/shared/webmix-dev"
