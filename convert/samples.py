@@ -25,8 +25,14 @@ def skimage_samples() -> dict[str, bytes]:
 
 
 def folder_samples(folder: Path, limit: int) -> dict[str, bytes]:
-    """The bytes of the first ``limit`` images of a folder (recursively, sorted by path)."""
+    """The bytes of the first ``limit`` images of a folder (recursively, sorted by path).
+
+    Raises FileNotFoundError when the folder holds no image, so that a mistyped folder is
+    never silently replaced by the default samples.
+    """
     paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise FileNotFoundError(f"no images in {folder}")
     return {p.name: p.read_bytes() for p in paths[:limit]}
 
 

@@ -61,3 +61,8 @@ def test_cli_verify_refuses_with_a_message(bundle_copy):
 def test_python_loader_refuses_a_folder_without_card(tmp_path):
     with pytest.raises(BundleError, match=r"no card\.json"):
         load_bundle(tmp_path)
+
+
+def test_cli_verify_refuses_an_image_folder_without_images(bundle_copy, tmp_path):
+    with pytest.raises(SystemExit, match=r"error: no images in .*empty"):
+        main(["--verify", str(bundle_copy), "--images", str(tmp_path / "empty")])
