@@ -40,9 +40,8 @@ const results = { model: modelDir, machine: `${(await import('node:os')).cpus().
 // 1a. Python: the SavedModel, bytes signature (decode + preprocess + model) and pixels only.
 const pythonCode = `
 import json, sys, time, numpy as np
-sys.path.insert(0, ${JSON.stringify(join(ROOT, '..'))})
-from bundle import load_bundle
-from training.preprocess import preprocess_bytes
+from aiorhuman.bundle import load_bundle  # first: importing aiorhuman keeps TensorFlow's logs quiet
+from aiorhuman.bundle.preprocess import preprocess_bytes
 import tensorflow as tf
 b = load_bundle(sys.argv[1])
 files = sys.argv[2:]
@@ -57,7 +56,7 @@ print(json.dumps({"bytes_ms": by, "pixels_ms": px, "probabilities": probs}))
 `;
 console.error('Python SavedModel timings…');
 const py = JSON.parse(
-  execFileSync(PYTHON, ['-c', pythonCode, modelDir, ...sample], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, stdio: ['ignore', 'pipe', 'ignore'] })
+  execFileSync(PYTHON, ['-c', pythonCode, modelDir, ...sample], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, stdio: ['ignore', 'pipe', 'inherit'] })
     .trim().split('\n').pop(),
 );
 
