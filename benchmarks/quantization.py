@@ -25,6 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from aiorhuman.bundle import load_bundle, verdict
+from aiorhuman.bundle.preprocess import preprocess_bytes
+from aiorhuman.convert.jsparity import run_tfjs
+from aiorhuman.training.runs import load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,11 +68,7 @@ def pick_images(
 
 
 def pixels_of(paths: list[Path], size: int) -> np.ndarray:
-    import tensorflow as tf
-
-    from aiorhuman.bundle.preprocess import preprocess_bytes
-
-    return np.stack([preprocess_bytes(tf.constant(p.read_bytes()), size).numpy() for p in paths])
+    return np.stack([preprocess_bytes(p.read_bytes(), size).numpy() for p in paths])
 
 
 def export_measured(run_dir: Path, out: Path, quantize: str) -> tuple[float, float]:
@@ -74,7 +76,7 @@ def export_measured(run_dir: Path, out: Path, quantize: str) -> tuple[float, flo
     command = [
         sys.executable,
         "-m",
-        "convert",
+        "aiorhuman.convert",
         str(run_dir),
         "--out",
         str(out),
@@ -100,11 +102,6 @@ def size_mb(path: Path) -> float:
 def measure(
     run_dir: Path, backbone: str, labels: np.ndarray, pixels: np.ndarray, work: Path
 ) -> list[Row]:
-    from sklearn.metrics import roc_auc_score
-
-    from aiorhuman.bundle import load_bundle, verdict
-    from aiorhuman.convert.jsparity import run_tfjs
-
     rows, reference = [], None
     for quantize in QUANTIZATIONS:
         out = work / f"{backbone}-{quantize}"
@@ -182,9 +179,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/aiorhuman-quantization"))
     parser.add_argument("--out", type=Path, help="also write the markdown table here")
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from aiorhuman.training.runs import load_run
-
     args.work.mkdir(parents=True, exist_ok=True)
     paths, labels = pick_images(args.run, args.data, args.count)
     runs = {
