@@ -191,6 +191,7 @@ def python_scores(bundle_dir: Path, images: Path) -> dict:
     return {
         "bundle": str(bundle_dir),
         "unsure_band": bundle.card["unsure_band"],
+        "quantization": bundle.card["tfjs"]["quantization"],
         "scores": {
             n: {"probability_ai": float(p), "verdict": bundle.verdict(float(p))}
             for n, p in zip(names, probabilities, strict=True)

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  IMAGES, ROOT, REPO, TOLERANCE, html, launchChromium, prepare, readStates, serve, startModelServer, waitFor,
+  IMAGES, ROOT, REPO, expectPython, html, launchChromium, prepare, readStates, serve, startModelServer, waitFor,
 } from './helpers.mjs';
 
 // Screenshots go to docs/screenshots/ only when asked (AIORHUMAN_SCREENSHOTS=1), so that a
@@ -19,19 +19,6 @@ let browser;
 let images; // the image origin (cross-origin for the pages)
 let site; // the pages' origin
 const pages = {};
-
-function expectPython(state, name) {
-  const python = material.scores.scores[name];
-  assert.ok(python, `no Python score for ${name}`);
-  assert.equal(state.state, 'done', `${name}: ${JSON.stringify(state)}`);
-  assert.ok(
-    Math.abs(state.probability - python.probability_ai) <= TOLERANCE,
-    `${name}: browser ${state.probability} vs Python ${python.probability_ai}`,
-  );
-  const [low, high] = material.scores.unsure_band;
-  const nearEdge = [low, high].some((edge) => Math.abs(python.probability_ai - edge) <= TOLERANCE);
-  if (!nearEdge) assert.equal(state.verdict, python.verdict, name);
-}
 
 async function setSettings(values) {
   await browser.worker.evaluate((v) => chrome.storage.local.set(v), values);
@@ -125,7 +112,7 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
     const page = await open('formats.html');
     const states = byId(await readStates(page));
     for (const name of ['chelsea.jpg', 'rocket.jpg', 'coffee-exif6.jpg', 'logo-alpha.png', 'anim.gif', 'motorcycle.bmp', 'large.jpg', 'wide.jpg']) {
-      expectPython(states[name], name);
+      expectPython(states[name], name, material.scores);
       assert.equal(states[name].source, 'local');
     }
     assert.deepEqual(
@@ -144,12 +131,12 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
       const s = byId(await readStates(page));
       return wanted.every((id) => s[id]?.state === 'done') && s;
     }, { what: 'the dynamic images scored' });
-    expectPython(states.srcset, 'extra-coffee-0.jpg'); // 1x at device pixel ratio 1
-    expectPython(states.picture, 'extra-rocket-1.jpg'); // <source> matches a 1100 px window
-    expectPython(states.background, 'extra-astronaut-1.jpg');
-    expectPython(states.data, 'extra-astronaut-2.jpg');
-    expectPython(states.blob, 'extra-astronaut-3.jpg');
-    expectPython(states.late, 'extra-coffee-2.jpg');
+    expectPython(states.srcset, 'extra-coffee-0.jpg', material.scores); // 1x at device pixel ratio 1
+    expectPython(states.picture, 'extra-rocket-1.jpg', material.scores); // <source> matches a 1100 px window
+    expectPython(states.background, 'extra-astronaut-1.jpg', material.scores);
+    expectPython(states.data, 'extra-astronaut-2.jpg', material.scores);
+    expectPython(states.blob, 'extra-astronaut-3.jpg', material.scores);
+    expectPython(states.late, 'extra-coffee-2.jpg', material.scores);
     // WebP: the browser decodes it (TensorFlow cannot, so there is no Python score to compare).
     assert.ok(states.webp.probability >= 0 && states.webp.probability <= 1 && states.webp.verdict);
     // Far below the fold: not scored until it comes near the viewport.
@@ -159,7 +146,7 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
       const s = byId(await readStates(page));
       return s.lazy?.state === 'done' && s.lazy;
     }, { what: 'the lazy image scored' });
-    expectPython(lazy, 'extra-astronaut-0.jpg');
+    expectPython(lazy, 'extra-astronaut-0.jpg', material.scores);
     await page.close();
   });
 
@@ -207,7 +194,7 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
       const s = byId(await readStates(page))['rocket.jpg'];
       return s.state === 'done' && s;
     }, { what: 'the right-clicked image scored' });
-    expectPython(state, 'rocket.jpg');
+    expectPython(state, 'rocket.jpg', material.scores);
     assert.equal(byId(await readStates(page))['extra-coffee-3.jpg'].state, null);
     // Details on hover: probability, model, time.
     const box = await page.evaluate(() => {
@@ -289,7 +276,7 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
       const page = await open('plain.html');
       const states = byId(await readStates(page));
       for (const name of ['chelsea.jpg', 'extra-rocket-2.jpg']) {
-        expectPython(states[name], name);
+        expectPython(states[name], name, material.scores);
         assert.equal(states[name].source, 'server');
       }
       // WebP goes to the server as a PNG of its pixels (TensorFlow has no WebP decoder).

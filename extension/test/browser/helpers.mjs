@@ -1,4 +1,5 @@
 // Shared pieces of the browser tests: test material, builds, HTTP servers, browsers.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -14,8 +15,31 @@ export const IMAGES = join(PREPARED, 'images');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
-/** Probability tolerance between the browser and Python (same bytes, same bundle). */
-export const TOLERANCE = 0.01;
+/**
+ * How far the browser's probability may lie from Python's for the same bytes and bundle, by
+ * the bundle's TF.js weights: float32 ones agree to about 1e-6; float16 ones (the shipped
+ * bundle) moved the shipped model's probabilities by up to 0.016 over the benchmark's photos.
+ */
+export const TOLERANCES = { none: 0.01, float16: 0.02 };
+
+/**
+ * The browser's result for image `name` agrees with Python's (`scores`: prepare()'s): the same
+ * probability within the bundle's tolerance, and the same verdict unless Python's probability
+ * lies within that tolerance of an edge of the unsure band.
+ */
+export function expectPython(state, name, scores) {
+  const python = scores.scores[name];
+  assert.ok(python, `no Python score for ${name}`);
+  assert.equal(state?.state, 'done', `${name}: ${JSON.stringify(state)}`);
+  const tolerance = TOLERANCES[scores.quantization];
+  assert.ok(tolerance, `no tolerance for ${scores.quantization} weights`);
+  assert.ok(
+    Math.abs(state.probability - python.probability_ai) <= tolerance,
+    `${name}: browser ${state.probability} vs Python ${python.probability_ai}`,
+  );
+  const nearEdge = scores.unsure_band.some((edge) => Math.abs(python.probability_ai - edge) <= tolerance);
+  if (!nearEdge) assert.equal(state.verdict, python.verdict, name);
+}
 
 /**
  * Test images, a bundle and Python's scores (test/prepare.py), then the test builds.

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PYTHON, REPO, ROOT, html, launchChromium, launchFirefox, prepare, readStates, serve, waitFor } from './helpers.mjs';
+import { PYTHON, REPO, ROOT, expectPython, html, launchChromium, launchFirefox, prepare, readStates, serve, waitFor } from './helpers.mjs';
 
 const SHOTS = process.env.AIORHUMAN_SCREENSHOTS ? join(REPO, 'docs/screenshots') : join(ROOT, 'build/screenshots');
 
@@ -77,9 +77,7 @@ async function expectVerdict(page, scores) {
     const s = (await readStates(page))[0];
     return s.state === 'done' && s;
   }, { timeoutMs: 60000, what: 'the verdict after the real right-click' });
-  const python = scores.scores['rocket.jpg'];
-  assert.ok(Math.abs(state.probability - python.probability_ai) <= 0.01);
-  assert.equal(state.verdict, python.verdict);
+  expectPython(state, 'rocket.jpg', scores);
 }
 
 describe('real right-click', { skip, timeout: 180000 }, () => {
