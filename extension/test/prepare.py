@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+import aiorhuman  # noqa: E402, F401  (keeps TensorFlow's native start-up logs quiet)
+
 SKIMAGE = Path(__import__("skimage").__file__).parent / "data"
 SIZE = 224
 
