@@ -40,9 +40,8 @@ const results = { model: modelDir, machine: `${(await import('node:os')).cpus().
 // 1a. Python: the SavedModel, bytes signature (decode + preprocess + model) and pixels only.
 const pythonCode = `
 import json, sys, time, numpy as np
-from aiorhuman.bundle import load_bundle  # first: importing aiorhuman keeps TensorFlow's logs quiet
+from aiorhuman.bundle import load_bundle
 from aiorhuman.bundle.preprocess import preprocess_bytes
-import tensorflow as tf
 b = load_bundle(sys.argv[1])
 files = sys.argv[2:]
 data = [open(f, 'rb').read() for f in files]
@@ -50,7 +49,7 @@ b.predict_bytes(data[:1]); b.predict_pixels(np.zeros((1, b.input_size, b.input_s
 by, px, probs = [], [], []
 for d in data:
     t = time.perf_counter(); p = b.predict_bytes([d]); by.append(1000 * (time.perf_counter() - t)); probs.append(float(p[0]))
-    x = preprocess_bytes(tf.constant(d), b.input_size).numpy()[None]
+    x = preprocess_bytes(d, b.input_size).numpy()[None]
     t = time.perf_counter(); b.predict_pixels(x); px.append(1000 * (time.perf_counter() - t))
 print(json.dumps({"bytes_ms": by, "pixels_ms": px, "probabilities": probs}))
 `;
