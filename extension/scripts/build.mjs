@@ -11,6 +11,7 @@
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,12 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
 const WASM_DIR = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm'];
+// The multi-threaded build (Chrome only: Firefox cannot make an extension page cross-origin
+// isolated): its .wasm, the module factory and its workers' script.
+const THREADED_WASM = 'tfjs-backend-wasm-threaded-simd.wasm';
+const WASM_OUT = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out');
+const THREADED_SCRIPT = 'tfjs-backend-wasm-threaded-simd.js';
+const THREADED_WORKER = 'tfjs-backend-wasm-threaded-simd.worker.js';
 // The C2PA SDK's WebAssembly (c2pa-rs), loaded only for files that carry a C2PA manifest.
 const C2PA_DIR = join(ROOT, 'node_modules/@contentauth/c2pa-wasm');
 
@@ -39,6 +46,44 @@ const log = args.quiet ? () => {} : (...a) => console.log(...a);
 function fail(message) {
   console.error(`build: ${message}`);
   process.exit(1);
+}
+
+/**
+ * TF.js 4.22 starts the workers of its multi-threaded WebAssembly build from blob: URLs, which
+ * an extension's content security policy forbids (tensorflow/tfjs#5137), and it has no option
+ * for a worker URL. This esbuild plugin points its loader at the two scripts shipped as files
+ * under wasm/ instead; the build stops if the library's code no longer reads as expected.
+ */
+const threadedWasmFromFiles = {
+  name: 'tfjs-wasm-threads-from-files',
+  setup(builder) {
+    builder.onLoad({ filter: /tfjs-backend-wasm[\\/]dist[\\/]backend_wasm\.js$/ }, ({ path }) => {
+      const prefix = 'wasmPathPrefix != null ? wasmPathPrefix : prefix';
+      const edits = [
+        [/const response = wasmWorkerContents[\s\S]*?return URL\.createObjectURL\(blob\);/, `return (${prefix}) + path;`],
+        [
+          /factoryConfig\.mainScriptUrlOrBlob = new Blob\([\s\S]*?\);/,
+          `factoryConfig.mainScriptUrlOrBlob = (wasmPathPrefix != null ? wasmPathPrefix : '') + '${THREADED_SCRIPT}';`,
+        ],
+      ];
+      let code = readFileSync(path, 'utf8');
+      for (const [pattern, replacement] of edits) {
+        if (!pattern.test(code)) fail(`${path}: ${pattern} not found; check the threaded wasm loader`);
+        code = code.replace(pattern, replacement);
+      }
+      return { contents: code, loader: 'js' };
+    });
+  },
+};
+
+/** Ship the multi-threaded build: its .wasm and its two scripts (see threadedWasmFromFiles). */
+function writeThreadedWasm(dir) {
+  const require = createRequire(import.meta.url);
+  cpSync(join(WASM_DIR, THREADED_WASM), join(dir, THREADED_WASM));
+  cpSync(join(WASM_OUT, THREADED_SCRIPT), join(dir, THREADED_SCRIPT));
+  // As TF.js does before making its blob: the string's newlines sit inside string literals.
+  const worker = require(join(WASM_OUT, THREADED_WORKER)).wasmWorkerContents.replace(/\n/g, '\\n');
+  writeFileSync(join(dir, THREADED_WORKER), worker);
 }
 
 /** Check the bundle and return its card and the TF.js files to ship. */
@@ -84,6 +129,7 @@ async function buildTarget(target, bundle, version) {
     legalComments: 'linked',
     define: { TEST_BUILD: args.test ? 'true' : 'false' },
     logLevel: 'warning',
+    plugins: [threadedWasmFromFiles],
   });
 
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifestFor(target, version), null, 2)}\n`);
@@ -93,6 +139,7 @@ async function buildTarget(target, bundle, version) {
   if (target === 'chrome') cpSync(join(SRC, 'offscreen/offscreen.html'), join(out, 'offscreen/offscreen.html'));
   cpSync(join(SRC, 'icons'), join(out, 'icons'), { recursive: true });
   for (const file of WASM_FILES) cpSync(join(WASM_DIR, file), join(out, 'wasm', file));
+  if (target === 'chrome') writeThreadedWasm(join(out, 'wasm'));
   cpSync(join(C2PA_DIR, 'pkg/c2pa_bg.wasm'), join(out, 'c2pa/c2pa_bg.wasm'));
   cpSync(join(C2PA_DIR, 'LICENSE'), join(out, 'c2pa/LICENSE'));
   mkdirSync(join(out, 'model'), { recursive: true });
@@ -114,6 +161,9 @@ function manifestFor(target, version) {
     delete manifest.browser_specific_settings;
   } else {
     delete manifest.background.service_worker;
+    // Firefox has no manifest keys for cross-origin isolation: its engine stays single-threaded.
+    delete manifest.cross_origin_opener_policy;
+    delete manifest.cross_origin_embedder_policy;
     manifest.permissions = manifest.permissions.filter((permission) => permission !== 'offscreen');
   }
   return manifest;

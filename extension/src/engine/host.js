@@ -26,7 +26,7 @@ export function createLocalHost(getURL) {
     enginePromise ??= (async () => {
       const response = await fetch(getURL('model/card.json'));
       const card = await response.json();
-      // A folder prefix: only the files for the chosen (single-threaded) build get fetched.
+      // A folder prefix: only the files of the build TF.js picks (threaded or not) get fetched.
       const wasmUrls = getURL('wasm/');
       return createEngine({
         card,

@@ -1,14 +1,20 @@
 // The TF.js graph model: loaded once, warmed up, then one image at a time.
 //
-// Backend: wasm (SIMD, single thread). The multi-threaded wasm build hangs inside an
-// extension (its workers come from blob: URLs), so it is switched off before the backend
-// starts. WebGL is used only where a hardware GPU is present AND it is faster than wasm on
-// the warm-up AND it gives the same answer (some WebGL drivers are silently wrong).
+// Backend: wasm with SIMD, multi-threaded where the page is cross-origin isolated (Chrome's
+// offscreen document: the manifest sets COOP and COEP), else single-threaded (Firefox, which
+// has no such manifest keys). The threaded build's workers load from files shipped with the
+// extension (scripts/build.mjs explains why). WebGL is used only where a hardware GPU is present
+// AND it is faster than wasm on the warm-up AND it gives the same answer (some WebGL drivers
+// are silently wrong).
 
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgl';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
+
+// Threads for the wasm backend: one per core, at most 4 (a model this small gains little more).
+const MAX_THREADS = 4;
+let logicalCores = null; // navigator.hardwareConcurrency as the browser reported it
 
 const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
 
@@ -59,9 +65,22 @@ async function timeBackend(name, model, card, sample) {
  * Load the model once and warm it up.
  * @param {{card: object, modelUrl: string, wasmUrls: string, allowGpu?: boolean}} options
  * @returns {Promise<{predict: (pixels: Float32Array) => Promise<number>, backend: string}>}
+ *   `backend`: 'wasm', 'wasm, N threads' or 'webgl'
  */
 export async function loadModel({ card, modelUrl, wasmUrls, allowGpu = true }) {
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // SharedArrayBuffer exists only in cross-origin isolated pages; TF.js's own probe would
+  // otherwise decide, and wrongly where the workers cannot start.
+  if (globalThis.crossOriginIsolated) {
+    logicalCores ??= navigator.hardwareConcurrency || 1;
+    const threads = Math.min(logicalCores, MAX_THREADS);
+    // TF.js caps its thread pool at half of navigator.hardwareConcurrency (it assumes two
+    // hardware threads per core), which leaves a 2-core machine one thread. This document runs
+    // only the engine, so it reports twice the threads wanted for the cap to come out right.
+    Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+    setThreadsCount(threads);
+  } else {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  }
   setWasmPaths(wasmUrls);
   const size = card.input_size;
   await tf.setBackend('wasm');
@@ -80,5 +99,6 @@ export async function loadModel({ card, modelUrl, wasmUrls, allowGpu = true }) {
     }
   }
   await tf.setBackend(backend);
-  return { predict: makePredict(model, card), backend };
+  const threads = backend === 'wasm' ? getThreadsCount() : 1;
+  return { predict: makePredict(model, card), backend: threads > 1 ? `wasm, ${threads} threads` : backend };
 }

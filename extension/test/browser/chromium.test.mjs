@@ -123,6 +123,14 @@ ${img('rocket.jpg', 'width="420"')} ${img('extra-coffee-3.jpg', 'width="300"')}`
     await page.close();
   });
 
+  test('the engine document is cross-origin isolated and runs the wasm backend on threads', async () => {
+    // One thread per core, at most 4 (engine/model.js); a 1-core machine stays single-threaded.
+    const cores = await browser.worker.evaluate(() => navigator.hardwareConcurrency);
+    const result = await browser.worker.evaluate((url) => globalThis.aiorhumanTest.score(url), `${images.url}/img/chelsea.jpg`);
+    assert.equal(result.status, 'ok', JSON.stringify(result));
+    assert.equal(result.backend, cores > 1 ? `wasm, ${Math.min(cores, 4)} threads` : 'wasm');
+  });
+
   test('srcset and <picture> use the displayed source; CSS backgrounds, data:, blob:, late-added and lazy images', async () => {
     await resetSettings();
     const page = await open('dynamic.html', { until: 'none' });

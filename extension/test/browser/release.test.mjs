@@ -95,6 +95,14 @@ test('release build: no test hooks, zips, web-ext lint clean, first screen badge
     const firefox = JSON.parse(readFileSync(join(out, 'firefox/manifest.json'), 'utf8'));
     assert.deepEqual(Object.keys(firefox.background), ['scripts']);
     assert.ok(!firefox.permissions.includes('offscreen'));
+    // Chrome's pages are cross-origin isolated, for the threaded wasm build that ships only there.
+    assert.deepEqual([chrome.cross_origin_opener_policy, chrome.cross_origin_embedder_policy], [{ value: 'same-origin' }, { value: 'require-corp' }]);
+    assert.equal(firefox.cross_origin_embedder_policy, undefined);
+    const threaded = ['tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm-threaded-simd.js', 'tfjs-backend-wasm-threaded-simd.worker.js'];
+    for (const file of threaded) {
+      assert.ok(existsSync(join(out, 'chrome/wasm', file)), `chrome: ${file}`);
+      assert.ok(!existsSync(join(out, 'firefox/wasm', file)), `firefox: ${file}`);
+    }
     await firstScreenBadged(join(out, 'chrome'), join(out, 'firefox'));
   } finally {
     rmSync(out, { recursive: true, force: true });
