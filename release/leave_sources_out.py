@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "train_args",
         nargs=argparse.REMAINDER,
-        help="after --: extra aiorhuman-train arguments (the recipe)",
+        help="after --: extra aiorhuman-train arguments (the recipe); {fold} in them becomes the "
+        "fold's number (e.g. --init-weights OTHER/fold{fold}/model.weights.h5 continues another "
+        "run's folds)",
     )
     args = parser.parse_args(argv)
 
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
                     "--out",
                     str(run),
                     *holdout,
-                    *extra,
+                    *(a.replace("{fold}", str(fold)) for a in extra),
                 ],
                 check=True,
             )

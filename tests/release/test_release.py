@@ -65,6 +65,19 @@ def test_sources_are_dealt_per_label_largest_first():
     assert groups == [["big", "small", "people"], ["mid"]]
 
 
+def test_fold_placeholder_continues_each_fold_from_its_own_run(data, lso, tmp_path):
+    out = tmp_path / "continued"
+    init = f"{lso}/fold{{fold}}/model.weights.h5"
+    recipe = [*TINY_TRAINING, "--no-augment", "--warmup-epochs", "0", "--epochs", "1"]
+    options = ["--data", str(data), "--out", str(out), "--folds", "2", "--baseline", str(tmp_path)]
+    leave_sources_out.main([*options, "--", *recipe, "--init-weights", init])
+    for fold in range(2):
+        config = json.loads((out / f"fold{fold}" / "config.json").read_text())
+        assert config["init_weights"] == f"{lso}/fold{fold}/model.weights.h5"
+    groups = json.loads((out / "groups.json").read_text())
+    assert groups == json.loads((lso / "groups.json").read_text())
+
+
 @pytest.mark.slow
 def test_the_baseline_leaves_each_source_out(baseline):
     result = json.loads((baseline / "baseline.json").read_text())
