@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
+import tensorflow as tf
+
 
 def configure_devices(cpu_devices: int) -> None:
     """Split the CPU into logical devices (to exercise the distributed path without GPUs)."""
-    import tensorflow as tf
-
     if cpu_devices > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
@@ -18,8 +18,6 @@ def configure_devices(cpu_devices: int) -> None:
 
 def choose_strategy(name: str):
     """The tf.distribute strategy: multi-worker from TF_CONFIG, mirrored over GPUs, or default."""
-    import tensorflow as tf
-
     if name == "auto":
         if "TF_CONFIG" in os.environ:
             name = "multiworker"

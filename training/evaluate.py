@@ -11,15 +11,16 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from aiorhuman.bundle.scoring import Scored, Scorer, score_items
 from aiorhuman.progress import progress
-from aiorhuman.training.data import Sample
-
-if TYPE_CHECKING:
-    from aiorhuman.bundle.scoring import Scored, Scorer
+from aiorhuman.training import plots
+from aiorhuman.training.data import Sample, find_metadata, load_labelled, load_metadata
+from aiorhuman.training.degrade import DEGRADATIONS
+from aiorhuman.training.metrics import classification_metrics, verdict_counts
+from aiorhuman.training.scoring import open_model
 
 
 def _select_split(model_path: Path, samples: list[Sample], split: str) -> list[Sample]:
@@ -45,8 +46,6 @@ def _select_split(model_path: Path, samples: list[Sample], split: str) -> list[S
 
 
 def _summarise(labels: np.ndarray, probs: np.ndarray, threshold: float, band: list[float]) -> dict:
-    from aiorhuman.training.metrics import classification_metrics, verdict_counts
-
     result = classification_metrics(labels, probs, threshold)
     result["verdicts"] = verdict_counts(probs, band)
     return result
@@ -60,8 +59,6 @@ def _score(
     label: str = "scoring",
 ) -> list[Scored]:
     """Each sample's probability (``error`` set where it cannot be read or decoded)."""
-    from aiorhuman.bundle.scoring import score_items
-
     return score_items(
         scorer, samples, read, batch_size,
         progress=lambda xs: progress(xs, label, enabled=len(samples) > 64),
@@ -79,11 +76,6 @@ def evaluate(
     batch_size: int,
 ) -> dict:
     """Evaluate and write ``evaluation.json``, ``evaluation.md`` and plots into ``out``."""
-    from aiorhuman.training import plots
-    from aiorhuman.training.data import find_metadata, load_labelled, load_metadata
-    from aiorhuman.training.degrade import DEGRADATIONS
-    from aiorhuman.training.scoring import open_model
-
     out.mkdir(parents=True, exist_ok=True)
     scorer = open_model(model_path)
     samples, report = load_labelled(data)
@@ -231,8 +223,6 @@ def render_markdown(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from aiorhuman.training.degrade import DEGRADATIONS
-
     p = argparse.ArgumentParser(prog="aiorhuman-evaluate", description=__doc__.splitlines()[0])
     p.add_argument("--model", required=True, type=Path, help="run directory or bundle folder")
     p.add_argument("--data", required=True, type=Path, help="labelled data (train.csv or folders)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn import metrics as skm
+from sklearn.linear_model import LogisticRegression
 
 ECE_BINS = 15
 # Verdicts outside the unsure band must have been right this often on validation data...
@@ -123,8 +124,6 @@ def choose_unsure_band(labels: np.ndarray, probs: np.ndarray, threshold: float) 
 
 def fit_platt(labels: np.ndarray, logits: np.ndarray) -> tuple[float, float]:
     """Scale and bias so that sigmoid(scale * logit + bias) is calibrated (logistic fit)."""
-    from sklearn.linear_model import LogisticRegression
-
     fit = LogisticRegression(C=1e4).fit(np.asarray(logits).reshape(-1, 1), labels)
     return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 

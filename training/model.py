@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import tf_keras as keras
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
 
 from aiorhuman.training.backbones import BackboneSpec, backbone, build_backbone
 from aiorhuman.training.config import TrainConfig
@@ -158,19 +161,13 @@ def fit_texture_layers(
     ``features``, the standardisation folded into the first layer: one logistic-regression
     layer (balanced classes, L2 ``c``) if ``hidden`` is 0, else a ReLU layer and the logit layer
     (L2 ``alpha``, early stopping, initialised and split by ``seed``)."""
-    from sklearn.preprocessing import StandardScaler
-
     scaler = StandardScaler().fit(features)
     standardized = scaler.transform(features)
     if not hidden:
-        from sklearn.linear_model import LogisticRegression
-
         regression = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
         regression.fit(standardized, labels)
         layers = [(regression.coef_.T, regression.intercept_)]
     else:
-        from sklearn.neural_network import MLPClassifier
-
         network = MLPClassifier(
             (hidden,), alpha=alpha, max_iter=300, early_stopping=True, random_state=seed
         ).fit(standardized, labels)

@@ -23,6 +23,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageOps
+
+from aiorhuman.training.autoencoder import TAEF2, reconstruct_pixels
+from aiorhuman.training.data import load_labelled
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "shared" / "models" / "taef2"
 JPEG_QUALITY = 90
@@ -30,8 +34,6 @@ JPEG_QUALITY = 90
 
 def training_humans(run_dir: Path, data: str | None = None) -> list[Path]:
     """Paths of the human images in the training split of ``run_dir`` (its splits.json)."""
-    from aiorhuman.training.data import load_labelled
-
     config = json.loads((run_dir / "config.json").read_text())
     splits = json.loads((run_dir / "splits.json").read_text())
     samples, _ = load_labelled(data or config["data"], check=False)
@@ -41,8 +43,6 @@ def training_humans(run_dir: Path, data: str | None = None) -> list[Path]:
 
 def dataset_humans(data: str) -> list[Path]:
     """Paths of every human image of ``data``."""
-    from aiorhuman.training.data import load_labelled
-
     samples, _ = load_labelled(data, check=False)
     return [s.path for s in samples if s.label == 0]
 
@@ -50,10 +50,6 @@ def dataset_humans(data: str) -> list[Path]:
 def reconstruct_files(paths: list[Path], out: Path, weights: Path, limit: int = 0) -> dict:
     """Write the reconstruction of each of ``paths`` missing from ``out``; returns counts and
     the speed (images per second) of this call."""
-    from PIL import Image, ImageOps
-
-    from aiorhuman.training.autoencoder import TAEF2, reconstruct_pixels
-
     out.mkdir(parents=True, exist_ok=True)
     todo = [p for p in paths if not (out / p.name).is_file()]
     if limit:

@@ -14,6 +14,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+from sklearn.metrics import roc_auc_score
+
+from aiorhuman.training.config import TrainConfig
+from aiorhuman.training.data import load_labelled
+from aiorhuman.training.model import build_classifier
+from aiorhuman.training.pipeline import eval_dataset
+from aiorhuman.training.runs import WEIGHTS
+from aiorhuman.training.splits import split_samples, write_splits
 
 ROC_AUC_TOLERANCE = 1e-3
 
@@ -28,16 +37,6 @@ def run_from_bundle(bundle_dir: Path, out: Path, data: str | None = None) -> Pat
 
     ``data`` replaces the card's training data path when the data has moved.
     """
-    import tensorflow as tf
-    from sklearn.metrics import roc_auc_score
-
-    from aiorhuman.training.config import TrainConfig
-    from aiorhuman.training.data import load_labelled
-    from aiorhuman.training.model import build_classifier
-    from aiorhuman.training.pipeline import eval_dataset
-    from aiorhuman.training.runs import WEIGHTS
-    from aiorhuman.training.splits import split_samples, write_splits
-
     card = json.loads((Path(bundle_dir) / "card.json").read_text())
     if "training_config" not in card:
         raise SystemExit(f"{bundle_dir}: the card has no training_config to rebuild the run from")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import tf_keras as keras
 
+from aiorhuman.training.backbones import backbone
 from aiorhuman.training.config import TrainConfig
 from aiorhuman.training.model import build_classifier
 
@@ -69,7 +70,6 @@ def load_weights_into_new_model(config: TrainConfig, weights: Path) -> keras.Mod
 
 def _rebuild_weights(config: TrainConfig) -> str:
     # A hub backbone is rebuilt from its handle (its weights live in the module).
-    from aiorhuman.training.backbones import backbone
 
     if config.weights in backbone(config.backbone).weights_in_graph:
         return config.weights

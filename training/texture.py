@@ -24,6 +24,14 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from aiorhuman.training.backbones import backbone
+from aiorhuman.training.config import TrainConfig
+from aiorhuman.training.data import load_labelled
+from aiorhuman.training.finish import finish
+from aiorhuman.training.model import LOGIT_LAYER, backbone_of, build_classifier
+from aiorhuman.training.recover import is_bundle, run_from_bundle
+from aiorhuman.training.runs import load_run
+
 COPIED = ("splits.json", "pairs.json", "data_report.json", "history.csv")
 
 
@@ -38,8 +46,6 @@ def add_texture_head(
     ReLU units (0: a logistic regression; None: training's default) as the run ``out``;
     return its metrics. ``pairs``: a folder of reconstructions of the run's human training
     images (``training.reconstruct``) that the head is also fitted on, as AI examples."""
-    from aiorhuman.training.recover import is_bundle, run_from_bundle
-
     if is_bundle(run_dir):
         with tempfile.TemporaryDirectory() as rebuilt:
             print(f"rebuilding the run of {run_dir}", file=sys.stderr)
@@ -51,12 +57,6 @@ def add_texture_head(
 def _add_texture_head(
     run_dir: Path, out: Path, data: str | None, hidden: int | None, pairs: str | None
 ) -> dict:
-    from aiorhuman.training.backbones import backbone
-    from aiorhuman.training.config import TrainConfig
-    from aiorhuman.training.data import load_labelled
-    from aiorhuman.training.finish import finish
-    from aiorhuman.training.model import LOGIT_LAYER, backbone_of, build_classifier
-    from aiorhuman.training.runs import load_run
 
     run = load_run(run_dir)
     if not backbone(run.config.backbone).texture_channels or run.config.pooling == "stages":

@@ -12,7 +12,9 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 
+from aiorhuman.bundle.preprocess import resize_and_crop
 from aiorhuman.training.backbones import efficientnet_lite
 from aiorhuman.training.backbones.torch_weights import load_state_dict
 
@@ -26,17 +28,13 @@ CHECKS = {
 
 def classify(model, image: np.ndarray, size: int = 224) -> np.ndarray:
     """ImageNet probabilities of one H x W x 3 uint8 photo, with our preprocessing."""
-    import tensorflow as tf
-
-    from aiorhuman.bundle.preprocess import resize_and_crop
-
     pixels = resize_and_crop(tf.constant(image), size)[None]
     return tf.nn.softmax(model(pixels, training=False)).numpy()[0]
 
 
 def check_port(model, size: int = 224) -> list[str]:
     """Top-1 class of scikit-image's photos; raises if one lands outside its expected classes."""
-    import skimage.data
+    import skimage.data  # scikit-image comes with the convert and dev extras, not with train
 
     lines = []
     for name, expected in CHECKS.items():
