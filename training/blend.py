@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+from aiorhuman.training.metrics import choose_threshold, fit_platt
 
 # 0.65 and more was measured too (README): lower ROC-AUC in-domain and under JPEG, and a worse
 # calibration, for little more on unseen sources.
@@ -32,8 +35,6 @@ def calibrated_blend(
 ) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
     """The blend with ``weight``, Platt-calibrated on validation pairs, as a function from
     pairs to probabilities; and the threshold chosen on validation, as training does."""
-    from aiorhuman.training.metrics import choose_threshold, fit_platt
-
     scale, bias = fit_platt(labels, weigh(val_pairs, weight))
 
     def probs(pairs: np.ndarray) -> np.ndarray:
@@ -44,8 +45,6 @@ def calibrated_blend(
 
 def score_weight(labels: np.ndarray, clean: np.ndarray, jpeg: np.ndarray, weight: float) -> dict:
     """Validation ROC-AUC, and balanced accuracy clean and re-encoded, for one weight."""
-    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
-
     probs, threshold = calibrated_blend(labels, clean, weight)
     clean_ba = balanced_accuracy_score(labels, probs(clean) >= threshold)
     jpeg_ba = balanced_accuracy_score(labels, probs(jpeg) >= threshold)

@@ -13,6 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
+from aiorhuman.training import metrics as m
+from aiorhuman.training import plots
+from aiorhuman.training.blend import choose_texture_weight
+from aiorhuman.training.degrade import jpeg
+from aiorhuman.training.model import (
+    fit_texture_head,
+    fold_calibration,
+    fold_standardization,
+    logit_pairs,
+    set_texture_weight,
+)
+from aiorhuman.training.pipeline import degraded_dataset, eval_dataset, web_copies_dataset
 from aiorhuman.training.runs import WEIGHTS
 
 # Texture statistics are what recompression changes most: the texture head is fitted on the
@@ -25,11 +37,6 @@ TEXTURE_WEB_PASSES = 3
 def finish(out: Path, config, model, train, val, test) -> dict:
     """Fit the texture head (if any) on ``train``, calibrate on ``val``, choose threshold and
     band there, save the weights, and write metrics and plots (``test`` scored if given)."""
-    from aiorhuman.training import metrics as m
-    from aiorhuman.training import plots
-    from aiorhuman.training.model import fit_texture_head, fold_calibration, fold_standardization
-    from aiorhuman.training.pipeline import eval_dataset, web_copies_dataset
-
     fold_standardization(model)
     if config.pooling == "head+texture":
         size, batch = config.input_size, config.batch_size
@@ -74,11 +81,6 @@ def finish(out: Path, config, model, train, val, test) -> dict:
 
 def _choose_texture_weight(model, val, val_data, val_labels, config) -> dict:
     """Set the blend's texture weight by ``training.blend``'s rule; return how it was chosen."""
-    from aiorhuman.training.blend import choose_texture_weight
-    from aiorhuman.training.degrade import jpeg
-    from aiorhuman.training.model import logit_pairs, set_texture_weight
-    from aiorhuman.training.pipeline import degraded_dataset
-
     print("choosing the texture weight on validation, clean and at JPEG 40", file=sys.stderr)
     size, batch = config.input_size, config.batch_size
     clean = logit_pairs(model, val_data)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-from aiorhuman.bundle.preprocess import decode_image, resize_and_crop
+from aiorhuman.bundle.preprocess import decode_image, preprocess_bytes, resize_and_crop
 from aiorhuman.training.augment import (
     AugmentConfig,
     ConsistencyConfig,
@@ -15,6 +16,7 @@ from aiorhuman.training.augment import (
     clean_and_web_views,
 )
 from aiorhuman.training.data import Sample
+from aiorhuman.training.degrade import random_web_copy
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -108,9 +110,6 @@ def web_copies_dataset(
     (``training.degrade.random_web_copy``: full-resolution rescale and JPEG, and crops to web
     aspect ratios if ``crop_probability`` > 0), preprocessed exactly as at inference. Every
     iteration gives the same copies."""
-    import random
-
-    from aiorhuman.training.degrade import random_web_copy
 
     def copies():
         rng = random.Random(seed)
@@ -125,8 +124,6 @@ def web_copies_dataset(
 
 
 def _encoded_dataset(generator, size: int, batch_size: int) -> tf.data.Dataset:
-    from aiorhuman.bundle.preprocess import preprocess_bytes
-
     signature = (tf.TensorSpec([], tf.string), tf.TensorSpec([], tf.float32))
     dataset = tf.data.Dataset.from_generator(generator, output_signature=signature)
     dataset = dataset.map(

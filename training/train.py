@@ -14,11 +14,20 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+from sklearn.metrics import roc_auc_score
 
-from aiorhuman.training.backbones import backbone
+from aiorhuman.training import plots
+from aiorhuman.training.backbones import backbone, fine_tune_layers
+from aiorhuman.training.balance import source_balanced_weights
 from aiorhuman.training.config import TrainConfig, add_flags, from_flags
+from aiorhuman.training.consistency import with_consistency
+from aiorhuman.training.data import load_labelled, load_sources
 from aiorhuman.training.distribute import choose_strategy, configure_devices
 from aiorhuman.training.finish import finish
+from aiorhuman.training.model import adapt_standardization, backbone_of, build_classifier
+from aiorhuman.training.pipeline import eval_dataset, paired_training_dataset, training_dataset
 from aiorhuman.training.runs import WEIGHTS, load_weights_into_new_model
 from aiorhuman.training.splits import split_samples, write_splits
 
@@ -27,11 +36,6 @@ class _Trainer:
     """Holds the state of one run while its phases execute."""
 
     def __init__(self, config, out: Path) -> None:
-        import tensorflow as tf
-        import tf_keras as keras
-
-        from aiorhuman.training.data import load_labelled
-
         self.config, self.out = config, out
         self.keras = keras
         keras.utils.set_random_seed(config.seed)
@@ -67,9 +71,6 @@ class _Trainer:
     def _loss_weights(self) -> np.ndarray:
         """Each training image's loss weight: the classes balanced, and with
         ``--source-balance`` the sources too."""
-        from aiorhuman.training.balance import source_balanced_weights
-        from aiorhuman.training.data import load_sources
-
         power = self.config.source_balance
         if not power:
             return source_balanced_weights(self.train, {}, 0.0)
@@ -82,12 +83,6 @@ class _Trainer:
         return weights
 
     def datasets(self):
-        from aiorhuman.training.pipeline import (
-            eval_dataset,
-            paired_training_dataset,
-            training_dataset,
-        )
-
         c = self.config
         batch = c.batch_size * self.strategy.num_replicas_in_sync
         make_training = paired_training_dataset if c.consistency else training_dataset
@@ -97,8 +92,6 @@ class _Trainer:
 
 
 def _val_auc_callback(keras, model, val, labels: np.ndarray):
-    from sklearn.metrics import roc_auc_score
-
     class ValidationAUC(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             probs = model.predict(val, verbose=0).reshape(-1)
@@ -203,12 +196,6 @@ def _finish(trainer: _Trainer) -> dict:
 
 def train(config, out: Path) -> dict:
     """Run (or resume) training into ``out``; returns the final metrics."""
-    from aiorhuman.training import plots
-    from aiorhuman.training.backbones import fine_tune_layers
-    from aiorhuman.training.consistency import with_consistency
-    from aiorhuman.training.model import adapt_standardization, backbone_of, build_classifier
-    from aiorhuman.training.pipeline import eval_dataset
-
     out.mkdir(parents=True, exist_ok=True)
     config.save(out / "config.json")
     trainer = _Trainer(config, out)
