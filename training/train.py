@@ -37,7 +37,6 @@ class _Trainer:
 
     def __init__(self, config, out: Path) -> None:
         self.config, self.out = config, out
-        self.keras = keras
         keras.utils.set_random_seed(config.seed)
         if tf.config.list_physical_devices("GPU"):
             keras.mixed_precision.set_global_policy("mixed_float16")
@@ -91,7 +90,7 @@ class _Trainer:
         return train, val
 
 
-def _val_auc_callback(keras, model, val, labels: np.ndarray):
+def _val_auc_callback(model, val, labels: np.ndarray):
     class ValidationAUC(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             probs = model.predict(val, verbose=0).reshape(-1)
@@ -119,7 +118,7 @@ class _History:
         self.path = path
         self.rows = list(csv.DictReader(path.open())) if path.is_file() else []
 
-    def callback(self, keras, phase: str, offset: int):
+    def callback(self, phase: str, offset: int):
         def on_epoch_end(epoch, logs):
             row = {"epoch": offset + epoch + 1, "phase": phase}
             row.update({k: round(float(logs[k]), 6) for k in self.FIELDS[2:] if k in logs})
@@ -148,7 +147,7 @@ def _run_phase(
     state: dict,
     history: _History,
 ):
-    keras, out, c = trainer.keras, trainer.out, trainer.config
+    out, c = trainer.out, trainer.config
     if state.get(phase, {}).get("done") or epochs <= 0:
         return
     train, val = trainer.datasets()
@@ -161,7 +160,7 @@ def _run_phase(
         )
     best = state.get("best_val_roc_auc")
     callbacks = [
-        _val_auc_callback(keras, model, val, val_labels),
+        _val_auc_callback(model, val, val_labels),
         keras.callbacks.ModelCheckpoint(
             str(out / WEIGHTS),
             monitor="val_roc_auc",
@@ -172,7 +171,7 @@ def _run_phase(
         ),
         keras.callbacks.EarlyStopping(monitor="val_roc_auc", mode="max", patience=c.patience),
         keras.callbacks.BackupAndRestore(str(out / "checkpoints" / phase)),
-        history.callback(keras, phase, offset),
+        history.callback(phase, offset),
     ]
     print(f"phase {phase}: {epochs} epochs at learning rate {lr:g}", file=sys.stderr)
     model.fit(
